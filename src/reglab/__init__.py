@@ -1,0 +1,17 @@
+"""reglab: see and measure what regularization does to a neural network, in seconds.
+
+Keras's names and defaults throughout; penalties ``l1(x) = x * sum|w|`` and ``l2(x) = x * sum w^2`` (no 1/2).
+"""
+
+from . import data, plot
+from .api import compare, fit, run_study
+from .config import ModelConfig
+from .errors import ReglabError
+from .regularizers import Regularizer, l1, l1_l2, l2
+from .results import Run
+
+__version__ = "0.1.0"
+load_run = Run.load
+
+__all__ = ["fit", "compare", "run_study", "load_run", "data", "plot", "ModelConfig", "Run", "ReglabError",
+           "Regularizer", "l1", "l2", "l1_l2", "__version__"]

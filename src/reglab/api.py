@@ -1,0 +1,186 @@
+"""The Python face: ``fit`` one model, ``compare`` several on the same data, ``run_study`` a spec with its report.
+
+    import reglab
+    data = reglab.data.split(reglab.data.moons())            # the lecture's data, Keras's validation_split=0.2
+    plain = reglab.fit(data, learning_rate=0.01, epochs=2000)
+    lasso = reglab.fit(data, learning_rate=0.01, epochs=2000, kernel_regularizer=reglab.l1(0.001))
+    reglab.plot.decision_regions([plain, lasso], data)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from . import data as datasets
+from .config import ModelConfig, config_fields
+from .errors import ReglabError
+from .results import Run
+from .spec import Study
+
+
+def as_split(data, validation_split: float = 0.2, split: str = "keras", split_seed: int = 0) -> datasets.Split:
+    """A Split from a Split, a Dataset, a data-set name (``"moons"``) or an ``(X, y)`` pair."""
+    if isinstance(data, datasets.Split):
+        return data
+    if isinstance(data, str):
+        data = datasets.load(data)
+    elif isinstance(data, tuple) and len(data) == 2:
+        data = _from_arrays(*data)
+    if not isinstance(data, datasets.Dataset):
+        raise ReglabError("data", type(data).__name__, "a reglab Split or Dataset, a data-set name, or an (X, y) pair")
+    return datasets.split(data, validation_split, split, split_seed)
+
+
+def make_config(config=None, **settings) -> ModelConfig:
+    """A ModelConfig from a ModelConfig, a dict and/or keyword settings (later ones win)."""
+    merged = {**(config.to_dict() if isinstance(config, ModelConfig) else dict(config or {})), **settings}
+    for key in merged:
+        if key not in config_fields():
+            raise ReglabError(key, merged[key], "a model setting: " + ", ".join(config_fields()))
+    return ModelConfig(**merged)
+
+
+def fit(data, *, validation_split=0.2, split="keras", name=None, **settings) -> Run:
+    """Train one model; ``settings`` are ModelConfig fields (Keras names and defaults). Returns a Run."""
+    return compare(data, {name or "model": settings}, validation_split=validation_split, split=split)[0]
+
+
+def compare(data, models: dict, *, validation_split=0.2, split="keras", progress=False, **shared) -> list[Run]:
+    """Train several models on the same split, concurrently; ``models`` maps a name to its settings (a dict or a
+    ModelConfig) and ``shared`` settings apply to all. Returns Runs in the order given."""
+    the_split = as_split(data, validation_split, split)
+    named = [(name, make_config(settings, **shared)) for name, settings in models.items()]
+    return _train(named, the_split, progress)
+
+
+@dataclass
+class StudyResult:
+    """What ``run_study`` made: the runs, the split they were trained on, and the output folder."""
+
+    study: Study
+    split: datasets.Split
+    runs: list
+    out: Path
+    seconds: float
+
+
+def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") -> StudyResult:
+    """Train every model of ``study`` and write ``out`` (default ``reglab-out/<study.name>``): ``report.html``,
+    the PNG figures, ``metrics.json`` and ``runs/<model>/``. The folder appears complete or not at all."""
+    start = time.perf_counter()
+    split = study.load_split()  # bad data fail here, before any training or writing
+    out = Path(out or Path("reglab-out") / study.name)
+    runs = _train(list(study.models), split, progress)
+    _write_outputs(out, study, split, runs, rerun or f"reglab run SPEC.toml --out {out}")
+    return StudyResult(study, split, runs, out, time.perf_counter() - start)
+
+
+def _from_arrays(X, y) -> datasets.Dataset:
+    X, y = np.asarray(X, np.float32), np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
+        raise ReglabError("data", f"X{X.shape}, y{y.shape}", "X of shape [n, d] and y of shape [n]")
+    if not np.all(np.isfinite(X)):
+        raise ReglabError("data.X", "non-finite values", "finite numbers")
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ReglabError("data.y", f"only class {classes[0]!r}", "at least two classes")
+    return datasets.Dataset("arrays", X, codes.astype(np.int32), tuple(classes.tolist()), tuple(f"x{i + 1}" for i in range(X.shape[1])))
+
+
+def _train(named, split, progress) -> list[Run]:
+    from .engine import train_many  # JAX is imported only when something is trained
+
+    configs = [config for _, config in named]
+    bar = _progress_bar(len(configs)) if progress else None
+    try:
+        trained = train_many(configs, split, on_done=(lambda i, t: bar.advance(bar.task_ids[0])) if bar else None)
+    finally:
+        if bar:
+            bar.stop()
+    return [Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds)
+            for (name, config), t in zip(named, trained)]
+
+
+def _progress_bar(total):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    bar.add_task("models", total=total)
+    bar.start()
+    return bar
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for package in ("reglab", "jax", "jaxlib", "optax", "numpy", "scikit-learn", "matplotlib"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "?"
+    return out
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
+
+
+def _write_outputs(out: Path, study: Study, split, runs, rerun: str):
+    from .views import plot_decision_regions, plot_loss_curves, plot_weight_histograms
+    from .views.report import render
+    from .views.style import png_bytes
+
+    figures = []
+    if split.X_train.shape[1] == 2:
+        xlim, ylim = study.window or (None, None)
+        figures.append(("regions.png", "Decision regions: P(class 1) shaded, the 0.5 boundary in black; "
+                        "circles train, triangles validate.", png_bytes(plot_decision_regions(runs, split, xlim, ylim))))
+    figures.append(("curves.png", "Loss curves (log scale): data loss solid, totals with the penalty dotted, "
+                    "penalty dashed.", png_bytes(plot_loss_curves(runs))))
+    figures.append(("weights.png", "Kernel weight histograms per layer (log counts), with the share of exact "
+                    "zeros and of |w| < 1e-3.", png_bytes(plot_weight_histograms(runs))))
+    d = split.dataset
+    data_summary = (f"{d.name} {d.params}: {len(d.y)} samples, {d.X.shape[1]} features, {d.n_classes} classes; "
+                    f"{len(split.y_train)} train / {len(split.y_val)} validation ({split.method} split, "
+                    f"validation_split={split.validation_split:g})")
+    metrics = {"study": study.name, "data": {**study.data, "validation_split": study.validation_split, "split": study.split},
+               "versions": versions(), "rerun": rerun, "models": [r.summary() for r in runs]}
+    html = render(study.title, study.description, data_summary, runs, figures, versions(), rerun)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        for name, _, png in figures:
+            (partial / name).write_bytes(png)
+        (partial / "metrics.json").write_text(json.dumps(metrics, indent=1))
+        for run in runs:
+            run.save(partial / "runs" / slug(run.name))
+        (partial / "report.html").write_text(html)
+        _swap_in(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def _swap_in(partial: Path, out: Path):
+    """Replace ``out`` by the finished ``partial`` folder with renames, so no half-written folder is ever seen."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        out.rename(old)
+    partial.rename(out)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)

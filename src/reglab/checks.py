@@ -1,0 +1,35 @@
+"""Small validators shared by every face (API, spec, CLI); each raises ReglabError with one line."""
+
+import math
+import numbers
+
+from .errors import ReglabError
+
+
+def number(field: str, value, *, low=None, high=None, low_open=False, high_open=False) -> float:
+    """A finite real number in [low, high] (ends open where asked)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "-inf" if low is None else f"{low}"
+        hi = "inf" if high is None else f"{high}"
+        interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + (")" if high_open or high is None else "]")
+        raise ReglabError(field, value, f"a finite number in {interval}")
+    return float(value)
+
+
+def integer(field: str, value, *, low: int = 1) -> int:
+    """An integer >= low (bools are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ReglabError(field, value, f"an integer >= {low}")
+    return int(value)
+
+
+def choice(field: str, value, allowed) -> str:
+    """One of a fixed set of names."""
+    if value not in allowed:
+        raise ReglabError(field, value, "one of " + ", ".join(repr(a) for a in allowed))
+    return value

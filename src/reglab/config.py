@@ -1,0 +1,123 @@
+"""A model's whole recipe as a frozen, validated value. Every face (API, TOML spec, CLI) builds one of these,
+so every scalar a user can set is checked here and only here.
+
+Defaults are Keras's: Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7), batch_size=32,
+epochs=1, Glorot-uniform kernels, zero biases. The hidden layers default to the lecture's 128 -> 128.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+
+from . import checks, regularizers
+from .errors import ReglabError
+from .regularizers import Regularizer
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
+# What the engine records per epoch. The Keras-comparable totals are derived: loss = data_loss + penalty,
+# val_loss = val_data_loss + val_penalty (train figures are batch means before each update, validation after).
+HISTORY_KEYS = ("data_loss", "penalty", "accuracy", "val_data_loss", "val_penalty", "val_accuracy")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """An MLP and how to train it.
+
+    ``kernel_regularizer`` / ``bias_regularizer``: one regularizer applies to every *hidden* Dense layer (as in the
+    lecture, where the output layer carries none); a list gives one per Dense layer, output layer last.
+    ``dropout``: one rate after every hidden layer, or a list with one rate per hidden layer (inverted dropout,
+    training only). ``momentum`` is used by ``optimizer='sgd'`` only; the betas and epsilon by Adam only.
+    """
+
+    hidden: tuple[int, ...] = (128, 128)
+    activation: str = "relu"
+    kernel_regularizer: Regularizer | tuple | None = None
+    bias_regularizer: Regularizer | tuple | None = None
+    dropout: float | tuple = 0.0
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    momentum: float = 0.0
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+    epochs: int = 1
+    batch_size: int = 32
+    seed: int = 0
+
+    def __post_init__(self):
+        put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen dataclass)
+        hidden = self.hidden if isinstance(self.hidden, (list, tuple)) else (self.hidden,)
+        put("hidden", tuple(checks.integer(f"hidden[{i}]", h) for i, h in enumerate(hidden)))
+        checks.choice("activation", self.activation, ACTIVATIONS)
+        for name in ("kernel_regularizer", "bias_regularizer"):
+            put(name, self._per_layer_regularizer(name, getattr(self, name)))
+        put("dropout", self._dropout(self.dropout))
+        checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        put("learning_rate", checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True))
+        put("momentum", checks.number("momentum", self.momentum, low=0.0, high=1.0, high_open=True))
+        put("beta_1", checks.number("beta_1", self.beta_1, low=0.0, high=1.0, high_open=True))
+        put("beta_2", checks.number("beta_2", self.beta_2, low=0.0, high=1.0, high_open=True))
+        put("epsilon", checks.number("epsilon", self.epsilon, low=0.0))
+        put("epochs", checks.integer("epochs", self.epochs))
+        put("batch_size", checks.integer("batch_size", self.batch_size))
+        put("seed", checks.integer("seed", self.seed, low=0))
+        if self.seed >= 2**32:
+            raise ReglabError("seed", self.seed, "an integer in [0, 2**32)")
+
+    def _per_layer_regularizer(self, name, value):
+        if isinstance(value, (list, tuple)):
+            n_dense = len(self.hidden) + 1
+            if len(value) != n_dense:
+                raise ReglabError(name, value, f"one regularizer, or a list of {n_dense} (one per Dense layer)")
+            return tuple(regularizers.get(v, f"{name}[{i}]") for i, v in enumerate(value))
+        return regularizers.get(value, name)
+
+    def _dropout(self, value):
+        if isinstance(value, (list, tuple)):
+            if len(value) != len(self.hidden):
+                raise ReglabError("dropout", value, f"one rate, or a list of {len(self.hidden)} (one per hidden layer)")
+            return tuple(checks.number(f"dropout[{i}]", r, low=0.0, high=1.0, high_open=True) for i, r in enumerate(value))
+        return checks.number("dropout", value, low=0.0, high=1.0, high_open=True)
+
+    # Per-layer views the engine reads: one entry per Dense layer (hidden layers, then the output layer).
+    def kernel_regularizers(self) -> tuple[Regularizer | None, ...]:
+        return self._expand(self.kernel_regularizer)
+
+    def bias_regularizers(self) -> tuple[Regularizer | None, ...]:
+        return self._expand(self.bias_regularizer)
+
+    def dropout_rates(self) -> tuple[float, ...]:
+        """One rate per hidden layer."""
+        return self.dropout if isinstance(self.dropout, tuple) else (self.dropout,) * len(self.hidden)
+
+    def _expand(self, value):
+        return value if isinstance(value, tuple) else (value,) * len(self.hidden) + (None,)
+
+    def replace(self, **changes) -> "ModelConfig":
+        return ModelConfig(**{**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data; ``ModelConfig(**d)`` rebuilds the same config."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["hidden"] = list(self.hidden)
+        for name in ("kernel_regularizer", "bias_regularizer"):
+            value = out[name]
+            if isinstance(value, tuple):
+                out[name] = [None if r is None else r.to_dict() for r in value]
+            elif value is not None:
+                out[name] = value.to_dict()
+        if isinstance(out["dropout"], tuple):
+            out["dropout"] = list(out["dropout"])
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+def config_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(ModelConfig))
+
+
+__all__ = ["ModelConfig", "HISTORY_KEYS", "ACTIVATIONS", "OPTIMIZERS", "config_fields"]

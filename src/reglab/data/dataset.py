@@ -1,0 +1,68 @@
+"""The Dataset record and the train/validation split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import checks
+from ..errors import ReglabError
+
+SPLITS = ("keras", "stratified")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features ``X`` float32 [n, d] and integer labels ``y`` in 0..K-1 [n]; ``classes`` names the K labels."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    classes: tuple = (0, 1)
+    feature_names: tuple = ()
+    params: dict = field(default_factory=dict)  # how it was made, for the report
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A dataset cut into a training part and a validation part (float32 features, int32 labels)."""
+
+    dataset: Dataset
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    validation_split: float
+    method: str
+
+
+def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras", seed: int = 0) -> Split:
+    """Cut ``dataset`` into training and validation parts.
+
+    ``method='keras'`` (default) is Keras's ``validation_split``: the *last* ``floor``-complement fraction of the
+    samples, taken before any shuffling (100 samples, 0.2 -> samples 80..99 validate).
+    ``method='stratified'`` is a seeded stratified shuffle split (scikit-learn's ``StratifiedShuffleSplit``).
+    """
+    vs = checks.number("validation_split", validation_split, low=0.0, high=1.0, low_open=True, high_open=True)
+    checks.choice("split", method, SPLITS)
+    n = len(dataset.y)
+    if method == "keras":
+        split_at = int(n * (1.0 - vs))  # Keras: int(num_samples * (1 - validation_split))
+        train_idx, val_idx = np.arange(split_at), np.arange(split_at, n)
+    else:
+        from sklearn.model_selection import StratifiedShuffleSplit
+
+        try:
+            train_idx, val_idx = next(StratifiedShuffleSplit(1, test_size=vs, random_state=seed).split(dataset.X, dataset.y))
+        except ValueError as err:
+            raise ReglabError("validation_split", validation_split, f"a fraction that leaves every class in both parts ({err})") from None
+    if len(train_idx) == 0 or len(val_idx) == 0:
+        raise ReglabError("validation_split", validation_split, f"a fraction that leaves samples on both sides of {n}")
+    X = dataset.X.astype(np.float32)
+    y = dataset.y.astype(np.int32)
+    return Split(dataset, X[train_idx], y[train_idx], X[val_idx], y[val_idx], vs, method)

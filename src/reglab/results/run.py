@@ -1,0 +1,119 @@
+"""One trained model as plain data: its config, per-epoch history, final parameters and timings.
+
+On disk a run is a folder (readable with NumPy alone, no JAX):
+  ``run.json``     name, config (``ModelConfig.to_dict``), class names, timings, per-layer stats
+  ``history.csv``  one row per epoch: ``epoch`` and the stored history keys
+  ``params.npz``   ``layer{i}.kernel`` [fan_in, fan_out] and ``layer{i}.bias`` [fan_out] for each Dense layer
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.special import erf, expit, softmax
+
+from ..config import HISTORY_KEYS, ModelConfig
+from .metrics import kernel_fractions, layer_stats
+
+_ACTIVATIONS = {
+    "relu": lambda x: np.maximum(x, 0),
+    "tanh": np.tanh,
+    "sigmoid": expit,
+    "gelu": lambda x: 0.5 * x * (1 + erf(x / np.sqrt(2))),
+    "linear": lambda x: x,
+}
+
+
+@dataclass
+class Run:
+    """A trained model. ``history`` maps each key to a [epochs] array and adds the Keras-comparable totals
+    ``loss`` (= data_loss + penalty) and ``val_loss`` (= val_data_loss + val_penalty)."""
+
+    name: str
+    config: ModelConfig
+    recorded: dict  # the stored HISTORY_KEYS arrays
+    params: list  # [{"kernel": [fan_in, fan_out], "bias": [fan_out]}, ...] as NumPy
+    classes: tuple = (0, 1)
+    compile_seconds: float = 0.0
+    train_seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def history(self) -> dict:
+        h = dict(self.recorded)
+        h["loss"] = h["data_loss"] + h["penalty"]
+        h["val_loss"] = h["val_data_loss"] + h["val_penalty"]
+        return h
+
+    @property
+    def final(self) -> dict:
+        """The last epoch's figures, as floats."""
+        return {k: float(v[-1]) for k, v in self.history.items()}
+
+    def layer_stats(self) -> list[dict]:
+        return layer_stats(self.params)
+
+    def kernel_fractions(self) -> dict:
+        return kernel_fractions(self.layer_stats())
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits [n, n_out] for X [n, n_in] (NumPy, float64)."""
+        act = _ACTIVATIONS[self.config.activation]
+        h = np.asarray(X, np.float64)
+        for layer in self.params[:-1]:
+            h = act(h @ layer["kernel"] + layer["bias"])
+        return h @ self.params[-1]["kernel"] + self.params[-1]["bias"]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities [n, n_classes], scikit-learn style (two columns for a binary model)."""
+        z = self.decision_function(X)
+        if z.shape[1] == 1:
+            p = expit(z[:, 0])
+            return np.c_[1 - p, p]
+        return softmax(z, axis=1)
+
+    def predict(self, X) -> np.ndarray:
+        """Class indices [n] (0..n_classes-1)."""
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    def summary(self) -> dict:
+        """What metrics.json holds for this model."""
+        return {
+            "name": self.name,
+            "config": self.config.to_dict(),
+            "final": self.final,
+            "compile_seconds": self.compile_seconds,
+            "train_seconds": self.train_seconds,
+            "kernel_fractions": self.kernel_fractions(),
+            "layers": self.layer_stats(),
+            **self.extra,
+        }
+
+    def save(self, folder) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {"name": self.name, "config": self.config.to_dict(), "classes": list(self.classes),
+                "compile_seconds": self.compile_seconds, "train_seconds": self.train_seconds,
+                "layers": self.layer_stats(), "extra": self.extra}
+        (folder / "run.json").write_text(json.dumps(meta, indent=1))
+        epochs = len(self.recorded["data_loss"])
+        table = np.column_stack([np.arange(1, epochs + 1)] + [self.recorded[k] for k in HISTORY_KEYS])
+        np.savetxt(folder / "history.csv", table, delimiter=",", header="epoch," + ",".join(HISTORY_KEYS),
+                   comments="", fmt=["%d"] + ["%.9g"] * len(HISTORY_KEYS))
+        np.savez(folder / "params.npz", **{f"layer{i}.{k}": v for i, layer in enumerate(self.params) for k, v in layer.items()})
+        return folder
+
+    @classmethod
+    def load(cls, folder) -> "Run":
+        folder = Path(folder)
+        meta = json.loads((folder / "run.json").read_text())
+        table = np.loadtxt(folder / "history.csv", delimiter=",", skiprows=1, ndmin=2)
+        recorded = {k: table[:, i + 1].astype(np.float32) for i, k in enumerate(HISTORY_KEYS)}
+        with np.load(folder / "params.npz") as npz:
+            n = len(npz.files) // 2
+            params = [{"kernel": npz[f"layer{i}.kernel"], "bias": npz[f"layer{i}.bias"]} for i in range(n)]
+        return cls(meta["name"], ModelConfig(**meta["config"]), recorded, params, tuple(meta["classes"]),
+                   meta["compile_seconds"], meta["train_seconds"], meta.get("extra", {}))

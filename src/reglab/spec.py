@@ -1,0 +1,157 @@
+"""Experiment specs in TOML: a data set, a split and a list of models. The schema (every key optional except
+``[[models]]``)::
+
+    name = "seed"                       # output folder name under reglab-out/
+    title = "..."                       # report title
+    description = "..."
+
+    [data]                              # reglab.data.load(name, **rest)
+    name = "moons"                      # moons circles blobs xor gauss spiral iris wine breast_cancer digits csv
+    n = 100                             # generator arguments (n, noise, seed, ...), or path/label for csv
+    noise = 0.25
+    seed = 2                            # the data's random_state, apart from the models' seeds
+    validation_split = 0.2              # Keras: the last 20% of the samples, before any shuffling
+    split = "keras"                     # or "stratified" (seeded by split_seed)
+    split_seed = 0
+
+    [defaults]                          # any ModelConfig field, applied to every model
+    hidden = [128, 128]
+    learning_rate = 0.01
+    epochs = 2000
+
+    [[models]]                          # one table per model: a name and ModelConfig fields
+    name = "l1(0.001)"
+    kernel_regularizer = "l1(0.001)"    # or "l2(0.01)", "l1_l2(l1=0.01, l2=0.01)", {l1 = 0.001}, or a list per layer
+
+    [plot]
+    xlim = [-2, 3]                      # decision-region window (default: the lecture's for moons, else the data's)
+    ylim = [-1.5, 2]
+
+Unknown keys, bad values and missing fields are reported as one line naming the field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import checks, data
+from .config import ModelConfig, config_fields
+from .errors import ReglabError
+
+TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot")
+SPLIT_KEYS = ("validation_split", "split", "split_seed")
+PLOT_KEYS = ("xlim", "ylim")
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated experiment: where the data come from, how they are split, and the models to train."""
+
+    name: str
+    title: str
+    description: str
+    data: dict  # reglab.data.load arguments, "name" included
+    validation_split: float
+    split: str
+    split_seed: int
+    models: tuple  # ((name, ModelConfig), ...)
+    window: tuple | None = None  # ((x0, x1), (y0, y1)) for decision regions
+
+    def load_split(self) -> data.Split:
+        dataset = data.load(**self.data)
+        return data.split(dataset, self.validation_split, self.split, self.split_seed)
+
+    def with_overrides(self, seed=None, epochs=None) -> "Study":
+        """The same study with every model's seed and/or epochs replaced (CLI --seed / --epochs)."""
+        changes = {k: v for k, v in (("seed", seed), ("epochs", epochs)) if v is not None}
+        if not changes:
+            return self
+        return replace(self, models=tuple((n, c.replace(**changes)) for n, c in self.models))
+
+
+def read(path) -> Study:
+    """Parse and validate a TOML spec file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReglabError("spec", str(path), "an existing TOML file")
+    try:
+        doc = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ReglabError(f"spec {path.name}", str(err), "valid TOML") from None
+    return parse(doc, default_name=path.stem, base=path.parent)
+
+
+def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> Study:
+    """Validate a spec already read into a dict (see the module docstring for the schema)."""
+    _known("spec", doc, TOP_KEYS)
+    data_doc = dict(_table(doc, "data"))
+    split_args = {k: data_doc.pop(k) for k in SPLIT_KEYS if k in data_doc}
+    data_doc.setdefault("name", "moons")
+    checks.choice("data.name", data_doc["name"], data.NAMES)
+    if data_doc["name"] == "csv" and base is not None and "path" in data_doc:
+        data_doc["path"] = str((base / data_doc["path"]).resolve())
+    validation_split = checks.number("data.validation_split", split_args.get("validation_split", 0.2),
+                                     low=0.0, high=1.0, low_open=True, high_open=True)
+    split = checks.choice("data.split", split_args.get("split", "keras"), data.SPLITS)
+    split_seed = checks.integer("data.split_seed", split_args.get("split_seed", 0), low=0)
+
+    defaults = _table(doc, "defaults")
+    _known("defaults", defaults, config_fields())
+    models_doc = doc.get("models")
+    if not isinstance(models_doc, list) or not models_doc:
+        raise ReglabError("models", models_doc, "a non-empty array of tables ([[models]] with a name)")
+    models, names = [], set()
+    for i, entry in enumerate(models_doc):
+        where = f"models[{i}]"
+        if not isinstance(entry, dict):
+            raise ReglabError(where, entry, "a table with a name and model settings")
+        _known(where, entry, ("name",) + config_fields())
+        name = entry.get("name", f"model {i + 1}")
+        if not isinstance(name, str) or not name.strip() or name in names:
+            raise ReglabError(f"{where}.name", name, "a non-empty name, unique within the spec")
+        names.add(name)
+        settings = {**defaults, **{k: v for k, v in entry.items() if k != "name"}}
+        try:
+            models.append((name, ModelConfig(**settings)))
+        except ReglabError as err:
+            raise ReglabError(f"{where}.{err.field}", err.value, err.allowed) from None
+
+    plot = _table(doc, "plot")
+    _known("plot", plot, PLOT_KEYS)
+    window = None
+    if plot:
+        window = tuple(_pair(f"plot.{k}", plot.get(k)) for k in PLOT_KEYS)
+    name = doc.get("name", default_name)
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ReglabError("name", name, "a non-empty name without '/'")
+    return Study(name, str(doc.get("title", name)), str(doc.get("description", "")), data_doc,
+                 validation_split, split, split_seed, tuple(models), window)
+
+
+def _table(doc, key):
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        raise ReglabError(key, value, "a table")
+    return value
+
+
+def _known(where, table, allowed):
+    for key in table:
+        if key not in allowed:
+            raise ReglabError(f"{where}.{key}", table[key], "a known key: " + ", ".join(allowed))
+
+
+def _pair(field, value):
+    if not (isinstance(value, list) and len(value) == 2):
+        raise ReglabError(field, value, "two numbers [low, high]")
+    low, high = (checks.number(field, v) for v in value)
+    if low >= high:
+        raise ReglabError(field, value, "two numbers [low, high] with low < high")
+    return low, high
+
+
+def builtin(name: str) -> Path:
+    """The path of a spec that ships with reglab (``seed`` is the lecture's study, run by ``reglab demo``)."""
+    return Path(__file__).parent / "specs" / f"{name}.toml"

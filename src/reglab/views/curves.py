@@ -1,0 +1,38 @@
+"""Loss curves with the penalty kept apart from the data loss."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .style import PENALTY_COLOR, TRAIN_COLOR, VAL_COLOR, grid, log_y
+
+
+def plot_loss_curves(runs, log=True, ncols=None):
+    """One panel per run against epochs: training and validation *data* loss (solid), the Keras-comparable totals
+    ``loss`` and ``val_loss`` (dotted; they include the penalty) and the penalty itself (grey dashed).
+
+    A log y-axis by default: an unregularized model drives its training loss towards 1e-6. Returns a Figure.
+    """
+    runs = runs if isinstance(runs, (list, tuple)) else [runs]
+    fig, axes = grid(len(runs), ncols, sharey=True)
+    for ax, run in zip(axes, runs):
+        h = run.history
+        epochs = np.arange(1, len(h["data_loss"]) + 1)
+        ax.plot(epochs, h["data_loss"], color=TRAIN_COLOR, lw=1.4, label="train data loss")
+        ax.plot(epochs, h["val_data_loss"], color=VAL_COLOR, lw=1.4, label="validation data loss")
+        if np.any(h["penalty"] > 0):
+            ax.plot(epochs, h["loss"], color=TRAIN_COLOR, lw=1, ls=":", label="train loss (with penalty)")
+            ax.plot(epochs, h["val_loss"], color=VAL_COLOR, lw=1, ls=":", label="val loss (with penalty)")
+            ax.plot(epochs, h["penalty"], color=PENALTY_COLOR, lw=1.2, ls="--", label="penalty")
+        if log:
+            log_y(ax)
+        ax.set_xlabel("epoch")
+        ax.set_title(run.name, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("loss")
+    handles = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 5), fontsize=8)
+    return fig

@@ -1,0 +1,63 @@
+"""Decision regions of one or many 2-D classifiers, side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from ..errors import ReglabError
+from .style import grid
+
+SEED_WINDOW = ((-2.0, 3.0), (-1.5, 2.0))  # the lecture's plt.xlim / plt.ylim for moons
+CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6c757d", "#f4a261", "#264653", "#a3b18a", "#bc4749"]
+
+
+def default_window(split):
+    """The lecture's window for moons, else the data's bounding box with a 10% margin."""
+    if split.dataset.name == "moons":
+        return SEED_WINDOW
+    X = np.r_[split.X_train, split.X_val]
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * (hi - lo) + 1e-9
+    return (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
+
+
+def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=200, ncols=None):
+    """One panel per run: P(class 1) shaded (binary) or the winning class tinted by its probability (multiclass),
+    the 0.5 boundary as a black line, training points as circles and validation points as triangles.
+
+    ``runs``: a Run or a list of Runs trained on ``split`` (a 2-feature Split). Returns a matplotlib Figure.
+    """
+    runs = runs if isinstance(runs, (list, tuple)) else [runs]
+    if split.X_train.shape[1] != 2:
+        raise ReglabError("decision regions", f"{split.X_train.shape[1]} features", "data with exactly 2 features")
+    (x0, x1), (y0, y1) = default_window(split) if xlim is None and ylim is None else (xlim, ylim)
+    xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid_points = np.c_[xx.ravel(), yy.ravel()]
+    fig, axes = grid(len(runs), ncols, sharex=True, sharey=True)
+    k = split.dataset.n_classes
+    for ax, run in zip(axes, runs):
+        proba = run.predict_proba(grid_points)
+        if k == 2:
+            p1 = proba[:, 1].reshape(xx.shape)
+            ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55, vmin=0, vmax=1)
+            ax.contour(xx, yy, p1, levels=[0.5], colors="k", linewidths=1.4)
+        else:
+            winner = proba.argmax(axis=1).reshape(xx.shape)
+            cmap = ListedColormap(CLASS_COLORS[:k])
+            ax.imshow(winner, origin="lower", extent=(x0, x1, y0, y1), cmap=cmap, vmin=-0.5, vmax=k - 0.5,
+                      alpha=0.25 + 0.35 * (proba.max(axis=1).reshape(xx.shape) - 1 / k) / (1 - 1 / k), aspect="auto")
+            ax.contour(xx, yy, winner, levels=np.arange(k) + 0.5, colors="k", linewidths=1.0)
+        _points(ax, split, k)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        acc = run.final["val_accuracy"]
+        ax.set_title(f"{run.name}\nval acc {acc:.2f}, val data loss {run.final['val_data_loss']:.3f}", fontsize=9)
+    axes[0].legend(loc="lower left", fontsize=7, framealpha=0.8)
+    return fig
+
+
+def _points(ax, split, k):
+    colors = np.array(CLASS_COLORS[:k])
+    ax.scatter(*split.X_train.T, c=colors[split.y_train], s=22, edgecolors="k", linewidths=0.6, label="train")
+    ax.scatter(*split.X_val.T, c=colors[split.y_val], s=42, marker="^", edgecolors="w", linewidths=0.9, label="validation")

@@ -1,0 +1,80 @@
+"""The self-contained HTML report: figures embedded as PNG, the summary and sparsity tables, every model's full
+config, library versions and the command that reruns it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+
+from .weights import sparsity_rows
+
+CSS = """
+body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+h1{margin-bottom:0}.sub{color:#666;margin-top:.2em}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #ddd;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
+figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:13px}
+pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:12px}code{background:#f2f2f2;padding:0 3px}
+details{margin:.4em 0}
+"""
+
+SUMMARY_COLUMNS = [
+    ("model", "model", "{}"),
+    ("data_loss", "train data loss", "{:.4g}"),
+    ("val_data_loss", "val data loss", "{:.4g}"),
+    ("accuracy", "train acc", "{:.3f}"),
+    ("val_accuracy", "val acc", "{:.3f}"),
+    ("penalty", "penalty", "{:.4g}"),
+    ("loss", "loss (Keras)", "{:.4g}"),
+    ("val_loss", "val_loss (Keras)", "{:.4g}"),
+    ("zeros", "exact zeros", "{:.1%}"),
+    ("below_1e-3", "|w|<1e-3", "{:.1%}"),
+    ("train_seconds", "train s", "{:.2f}"),
+]
+
+
+def summary_rows(runs) -> list[dict]:
+    """Per model: the final figures, kernel sparsity fractions and training seconds (the CLI prints the same)."""
+    return [{"model": r.name, **r.final, **r.kernel_fractions(), "train_seconds": r.train_seconds} for r in runs]
+
+
+def _table(rows, columns):
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _ in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(fmt.format(row[key]))}</td>" for key, _, fmt in columns) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render(title, intro, data_summary, runs, figures, versions, rerun) -> str:
+    """The report as one HTML string. ``figures``: list of (file name, caption, PNG bytes)."""
+    sparsity_columns = [("model", "model", "{}"), ("layer", "layer", "{}"), ("shape", "shape", "{}"), ("size", "weights", "{}"),
+                        ("zeros", "exact zeros", "{}"), ("below_1e-3", "|w|<1e-3", "{}"), ("below_1e-2", "|w|<1e-2", "{}"),
+                        ("l1", "L1 norm", "{:.4g}"), ("l2", "L2 norm", "{:.4g}"), ("bias_l1", "bias L1", "{:.4g}")]
+    sparsity = [{**row, "layer": row["layer"] + 1, "shape": "×".join(map(str, row["shape"]))} for row in sparsity_rows(runs)]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1><p class='sub'>{html.escape(intro)}</p>",
+        f"<p><b>Data</b>: {html.escape(data_summary)}</p>",
+        "<h2>Summary</h2>",
+        "<p>Train figures are epoch means over batches (Keras's aggregation, dropout active); validation figures are "
+        "taken after each epoch. <i>data loss</i> is the cross-entropy alone; <i>loss</i> and <i>val_loss</i> add the "
+        "penalty, as Keras reports them. Sparsity counts kernel weights of all layers.</p>",
+        _table(summary_rows(runs), SUMMARY_COLUMNS),
+    ]
+    for name, caption, png in figures:
+        data = base64.b64encode(png).decode()
+        parts.append(f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts += ["<h2>Weights per layer</h2>", _table(sparsity, sparsity_columns), "<h2>Models</h2>"]
+    for run in runs:
+        config = html.escape(json.dumps(run.config.to_dict(), indent=1, sort_keys=True))
+        parts.append(f"<details><summary><b>{html.escape(run.name)}</b> — full config</summary><pre>{config}</pre></details>")
+    parts += [
+        "<h2>Reproduce</h2>",
+        f"<pre>{html.escape(rerun)}</pre>",
+        "<p>Library versions: " + ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in versions.items()) + "</p>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
