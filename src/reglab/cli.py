@@ -13,9 +13,10 @@ import click
 from . import spec as specs
 from .errors import ReglabError
 
-COLUMNS = [("data_loss", "train loss", "{:.4f}"), ("val_data_loss", "val loss", "{:.4f}"), ("accuracy", "train acc", "{:.3f}"),
+# Data loss is the cross-entropy alone (the penalty is its own column); sparsity is over all kernel weights.
+COLUMNS = [("data_loss", "loss", "{:.4f}"), ("val_data_loss", "val loss", "{:.4f}"), ("accuracy", "acc", "{:.3f}"),
            ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.4f}"), ("zeros", "zeros", "{:.1%}"),
-           ("below_1e-3", "|w|<1e-3", "{:.1%}"), ("train_seconds", "seconds", "{:.2f}")]
+           ("below_1e-3", "|w|<1e-3", "{:.1%}"), ("train_seconds", "s", "{:.2f}")]
 
 
 def _common(command):
@@ -60,9 +61,9 @@ def _run(spec_path, out, seed, epochs, command):
     except ReglabError as err:
         click.echo(f"reglab: error: {err}", err=True)
         sys.exit(2)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)  # a pipe gets the whole table, not 80 columns
     console.print(_table(result))
-    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)")
+    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
 
 
 def _table(result):
@@ -70,8 +71,8 @@ def _table(result):
 
     from .views.report import summary_rows
 
-    table = Table(title=result.study.title)
-    table.add_column("model")
+    table = Table(title=result.study.title, caption="loss = data loss (cross-entropy); zeros and |w|<1e-3 over all kernels")
+    table.add_column("model", no_wrap=True)
     for _, title, _ in COLUMNS:
         table.add_column(title, justify="right")
     for row in summary_rows(result.runs):

@@ -67,17 +67,26 @@ def plan(config, split) -> tuple[Program, dict]:
     return program, hparams
 
 
+def run_keys(seed):
+    """The run's three streams from its seed: (initialization, shuffling, dropout)."""
+    return jax.random.split(jax.random.key(seed), 3)
+
+
+def epoch_order(shuffle_key, epoch, n_train):
+    """The order in which epoch ``epoch`` (0-based) visits the n_train training samples."""
+    return jax.random.permutation(jax.random.fold_in(shuffle_key, epoch), n_train)
+
+
 def train(program: Program, hparams, X_train, y_train, X_val, y_val):
     """Train one model from scratch. Returns ``(params, history)``; history maps HISTORY_KEYS to [epochs] arrays.
 
     Shapes: X_train [n_train, n_in] float32, y_train [n_train] int32, likewise for validation.
     """
-    init_key, shuffle_key, dropout_key = jax.random.split(jax.random.key(hparams["seed"]), 3)
+    init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
     params = mlp.init(init_key, program.sizes)
     opt = optimizers.make(program.optimizer, hparams)
     bs = program.batch_size
     n_full, rest = divmod(program.n_train, bs)
-
     widths = program.sizes[1:-1]
 
     # Dropout multipliers, one [n_train, width] per hidden layer, rows in the epoch's sample order. Models with and
@@ -103,7 +112,7 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
         return (optax.apply_updates(params, updates), opt_state), jnp.stack([data * n, pen * n, hits])
 
     def epoch(state, e):
-        order = jax.random.permutation(jax.random.fold_in(shuffle_key, e), program.n_train)
+        order = epoch_order(shuffle_key, e, program.n_train)
         masks = jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
         cut = n_full * bs
         full = [m[:cut].reshape(n_full, bs, -1) for m in masks]

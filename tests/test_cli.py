@@ -1,0 +1,77 @@
+"""The command line end to end, in real processes: outputs, the one-line errors and exit code 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def reglab(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "reglab", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_demo_writes_report_figures_and_metrics(tmp_path):
+    out = tmp_path / "demo"
+    done = reglab("demo", "--epochs", "3", "--seed", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    for name in ("none", "l1(0.001)", "l2(0.01)", "dropout 0.2"):
+        assert name in done.stdout
+    assert {p.name for p in out.iterdir()} >= {"report.html", "metrics.json", "regions.png", "curves.png", "weights.png", "runs"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [m["name"] for m in metrics["models"]] == ["none", "l1(0.001)", "l2(0.01)", "dropout 0.2"]
+    lasso = metrics["models"][1]
+    assert lasso["config"]["kernel_regularizer"] == {"l1": 0.001, "l2": 0.0} and lasso["config"]["seed"] == 1
+    assert set(lasso["final"]) >= {"data_loss", "val_data_loss", "loss", "val_loss", "accuracy", "val_accuracy", "penalty"}
+    assert lasso["final"]["loss"] == pytest.approx(lasso["final"]["data_loss"] + lasso["final"]["penalty"])
+    assert lasso["train_seconds"] > 0
+    layer = lasso["layers"][1]
+    assert layer["size"] == 128 * 128 and set(layer) >= {"zeros", "below_1e-3", "below_1e-2", "l1", "l2"}
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 3
+    assert "jax" in report and "reglab demo --seed 1 --epochs 3" in report and "kernel_regularizer" in report
+
+
+def test_run_takes_a_spec_and_overrides(tmp_path):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text('name = "tiny"\n[data]\nname = "circles"\nn = 60\n[defaults]\nhidden = [8]\nepochs = 50\n'
+                    '[[models]]\nname = "plain"\n[[models]]\nname = "ridge"\nkernel_regularizer = "l2(0.1)"\n')
+    done = reglab("run", str(spec), "--epochs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "reglab-out" / "tiny" / "metrics.json").read_text())
+    assert [len(json.loads((tmp_path / "reglab-out" / "tiny" / "runs" / m["name"] / "run.json").read_text())["layers"])
+            for m in metrics["models"]] == [2, 2]
+    assert {m["config"]["epochs"] for m in metrics["models"]} == {2}
+
+
+@pytest.mark.parametrize("spec_text, field", [
+    ('[[models]]\nname = "a"\nkernel_regularizer = "l3"\n', "models[0].kernel_regularizer"),
+    ('[[models]]\nname = "a"\nlearning_rate = -1.0\n', "models[0].learning_rate"),
+    ('colour = 1\n[[models]]\nname = "a"\n', "spec.colour"),
+    ('[data]\nname = "csv"\npath = "missing.csv"\n[[models]]\nname = "a"\n', "data.path"),
+    ('[data]\nname = "csv"\npath = "one.csv"\n[[models]]\nname = "a"\n', "one.csv column 'label'"),
+    ('[data]\nvalidation_split = 1.0\n[[models]]\nname = "a"\n', "data.validation_split"),
+])
+def test_bad_input_prints_one_line_exits_2_and_writes_nothing(tmp_path, spec_text, field):
+    (tmp_path / "one.csv").write_text("x,label\n1,0\n2,0\n")
+    spec = tmp_path / "bad.toml"
+    spec.write_text(spec_text)
+    done = reglab("run", str(spec), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"reglab: error: {field}") and "allowed:" in lines[0]
+    assert not (tmp_path / "out").exists() and not any(p.name.startswith(".out") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("args", [("demo", "--epochs", "0"), ("demo", "--seed", "-1"), ("demo", "--colour"),
+                                  ("run", "missing.toml")])
+def test_bad_flags_exit_2(tmp_path, args):
+    done = reglab(*args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip()
+    assert not (tmp_path / "reglab-out").exists()
+
+
+def test_every_command_has_help():
+    for args in ((), ("demo",), ("run",)):
+        done = reglab(*args, "--help")
+        assert done.returncode == 0 and "Usage:" in done.stdout

@@ -1,0 +1,205 @@
+"""The engine against independent expectations: hand-computed penalties, finite differences, Keras's update
+rules and a NumPy rendering of Keras's training loop."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import reglab
+from reglab import data
+from reglab.config import ModelConfig
+from reglab.engine import mlp, optimizers, penalties, program, train_one
+from reglab.regularizers import l1, l1_l2, l2
+
+from . import reference
+
+
+def _coef(n_layers, **values):
+    base = {k: jnp.zeros(n_layers) for k in ("kernel_l1", "kernel_l2", "bias_l1", "bias_l2")}
+    base.update({k: jnp.asarray(v, jnp.float32) for k, v in values.items()})
+    return base
+
+
+def test_penalty_matches_hand_computation():
+    params = [{"kernel": jnp.array([[1.0, -2.0], [0.5, 0.0]]), "bias": jnp.array([3.0, -1.0])},
+              {"kernel": jnp.array([[-4.0], [2.0]]), "bias": jnp.array([10.0])}]
+    coef = _coef(2, kernel_l1=[0.1, 0.01], kernel_l2=[0.0, 0.5], bias_l2=[0.2, 0.0])
+    # layer 1: 0.1 * (1 + 2 + 0.5 + 0) + 0.2 * (9 + 1); layer 2: 0.01 * (4 + 2) + 0.5 * (16 + 4)
+    expected = 0.1 * 3.5 + 0.2 * 10 + 0.01 * 6 + 0.5 * 20
+    assert float(penalties.penalty(params, coef)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_l1_gradient_is_the_sign_and_zero_at_zero():
+    g = jax.grad(penalties.abs_sum)(jnp.array([-2.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(g, [-1.0, 0.0, 1.0])
+
+
+def test_gradients_match_finite_differences():
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(7, 3)), rng.integers(0, 2, 7)
+        params = [{"kernel": jnp.asarray(rng.normal(size=(3, 5))), "bias": jnp.asarray(rng.normal(size=5))},
+                  {"kernel": jnp.asarray(rng.normal(size=(5, 1))), "bias": jnp.asarray(rng.normal(size=1))}]
+        coef = _coef(2, kernel_l1=[0.01, 0.02], kernel_l2=[0.03, 0.0], bias_l2=[0.0, 0.05])
+        coef = {k: v.astype(jnp.float64) for k, v in coef.items()}
+
+        def objective(p):
+            return jnp.mean(mlp.per_sample_loss(mlp.forward(p, X, "tanh"), y)) + penalties.penalty(p, coef)
+
+        grads = jax.grad(objective)(params)
+        h = 1e-6
+        for li, layer in enumerate(params):
+            for name, w in layer.items():
+                flat = np.asarray(w).ravel()
+                for j in range(flat.size):
+                    def at(delta):
+                        moved = flat.copy()
+                        moved[j] += delta
+                        p = [dict(l) for l in params]
+                        p[li][name] = jnp.asarray(moved.reshape(w.shape))
+                        return float(objective(p))
+                    numeric = (at(h) - at(-h)) / (2 * h)
+                    assert float(np.asarray(grads[li][name]).ravel()[j]) == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_adam_steps_match_keras_update_rule():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(4, 3)).astype(np.float32)
+    opt = optimizers.keras_adam(0.01, 0.9, 0.999, 1e-7)
+    state, params, ref = opt.init(jnp.asarray(w)), jnp.asarray(w), reference.KerasAdam(0.01)
+    expected = w.astype(np.float64)
+    for _ in range(5):
+        g = rng.normal(size=w.shape).astype(np.float32)
+        updates, state = opt.update(jnp.asarray(g), state)
+        params = params + updates
+        expected = ref.step(expected, g.astype(np.float64))
+    np.testing.assert_allclose(params, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_adam_epsilon_is_added_to_the_uncorrected_root():
+    # One step with a tiny gradient: Keras's rule gives lr*sqrt(1-b2)/(1-b1) * m/(sqrt(v)+eps), not optax's.
+    g = jnp.array([1e-6])
+    updates, _ = optimizers.keras_adam(1.0, 0.9, 0.999, 1e-7).update(g, optimizers.keras_adam(1.0).init(g))
+    m, v = 0.1 * 1e-6, 0.001 * 1e-12
+    keras = -np.sqrt(1 - 0.999) / (1 - 0.9) * m / (np.sqrt(v) + 1e-7)
+    optax_rule = -(m / 0.1) / (np.sqrt(v / 0.001) + 1e-7)
+    assert float(updates[0]) == pytest.approx(keras, rel=1e-5)
+    assert abs(float(updates[0]) - optax_rule) > 0.1 * abs(optax_rule)
+
+
+def test_sgd_momentum_matches_keras_update_rule():
+    opt = optimizers.keras_sgd(0.1, 0.9)
+    w, state, ref, expected = jnp.array([1.0, -1.0]), None, reference.KerasSGD(0.1, 0.9), np.array([1.0, -1.0])
+    state = opt.init(w)
+    for g in ([0.5, 1.0], [0.25, -1.0], [0.0, 2.0]):
+        updates, state = opt.update(jnp.array(g), state)
+        w = w + updates
+        expected = ref.step(expected, np.array(g))
+    np.testing.assert_allclose(w, expected, rtol=1e-6)
+
+
+def test_cross_entropy_comes_from_logits_not_clipped_probabilities():
+    loss = mlp.per_sample_loss(jnp.array([[50.0], [-50.0]]), jnp.array([0, 0]))
+    assert float(loss[0]) == pytest.approx(50.0, rel=1e-6)  # Keras on JAX would clip this to 15.94
+    assert float(loss[1]) < 1e-20
+    multi = mlp.per_sample_loss(jnp.array([[0.0, 0.0, 30.0]]), jnp.array([0]))
+    assert float(multi[0]) == pytest.approx(30.0, rel=1e-5)
+
+
+def test_glorot_uniform_kernels_and_zero_biases():
+    params = mlp.init(jax.random.key(0), (2, 128, 128, 1))
+    for layer, (fan_in, fan_out) in zip(params, [(2, 128), (128, 128), (128, 1)]):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        w = np.asarray(layer["kernel"])
+        assert w.shape == (fan_in, fan_out) and np.abs(w).max() <= limit
+        assert np.abs(w).max() > 0.9 * limit
+        assert w.std() == pytest.approx(limit / np.sqrt(3), rel=0.1)  # the std of U(-a, a)
+        assert not np.any(np.asarray(layer["bias"]))
+
+
+@pytest.mark.parametrize("optimizer, make_opt", [("sgd", lambda: reference.KerasSGD(0.05, 0.9)),
+                                                 ("adam", lambda: reference.KerasAdam(0.01))])
+def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, make_opt):
+    lr = 0.05 if optimizer == "sgd" else 0.01
+    reg = l1_l2(l1=0.001, l2=0.002)
+    config = ModelConfig(hidden=(16,), activation="tanh", optimizer=optimizer, learning_rate=lr, momentum=0.9,
+                         kernel_regularizer=[reg, reg], epochs=4, seed=7)
+    trained = train_one(config, seed_split)
+
+    init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
+    orders = [np.asarray(program.epoch_order(shuffle_key, e, 80)) for e in range(4)]
+    assert all(sorted(o) == list(range(80)) for o in orders) and not np.array_equal(orders[0], orders[1])
+    s = seed_split
+    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
+                                      s.y_val, make_opt, batch_size=32, l1=0.001, l2=0.002)
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    for got, want in zip(trained.params, params):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+
+
+def test_same_seed_same_numbers_and_another_seed_other_numbers(seed_split):
+    config = ModelConfig(hidden=(16,), activation="tanh", epochs=3, dropout=0.3, seed=3)
+    a, b = train_one(config, seed_split), train_one(config, seed_split)
+    c = train_one(config.replace(seed=4), seed_split)
+    np.testing.assert_array_equal(a.params[0]["kernel"], b.params[0]["kernel"])
+    np.testing.assert_array_equal(a.history["data_loss"], b.history["data_loss"])
+    assert not np.array_equal(a.params[0]["kernel"], c.params[0]["kernel"])
+
+
+def test_dropout_masks_are_inverted_and_keep_one_minus_rate():
+    rates = jnp.array([0.2, 0.0])
+    m1, m0 = mlp.dropout_masks(jax.random.key(0), rates, 1000, (64, 8))
+    values = np.unique(np.asarray(m1))
+    np.testing.assert_allclose(values, [0.0, 1 / 0.8], rtol=1e-6)
+    kept = float((np.asarray(m1) > 0).mean())
+    assert abs(kept - 0.8) < 4 * np.sqrt(0.8 * 0.2 / m1.size)
+    assert np.all(np.asarray(m0) == 1.0)
+
+
+def test_dropout_acts_in_training_only(seed_split):
+    base = ModelConfig(hidden=(16,), activation="tanh", epochs=3, seed=1)
+    with_dropout = train_one(base.replace(dropout=0.5), seed_split)
+    without = train_one(base, seed_split)
+    assert not np.array_equal(with_dropout.history["data_loss"], without.history["data_loss"])
+    # validation figures use every unit, unscaled: they equal a plain forward pass of the final weights
+    run = reglab.Run("d", base, with_dropout.history, with_dropout.params)
+    z = run.decision_function(seed_split.X_val)[:, 0]
+    np.testing.assert_allclose(with_dropout.history["val_data_loss"][-1],
+                               reference.bce_from_logits(z, seed_split.y_val).mean(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu", "linear"])
+def test_numpy_predictions_match_the_engine(activation):
+    params = mlp.init(jax.random.key(1), (3, 6, 5, 4))
+    X = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    run = reglab.Run("x", ModelConfig(hidden=(6, 5), activation=activation), {}, [
+        {k: np.asarray(v) for k, v in layer.items()} for layer in params])
+    np.testing.assert_allclose(run.decision_function(X), mlp.forward(params, jnp.asarray(X), activation), rtol=1e-4, atol=1e-5)
+
+
+def test_multiclass_training_runs_softmax():
+    from sklearn.linear_model import LogisticRegression
+
+    split = data.split(data.blobs(n=90, centers=3, seed=0))
+    run = reglab.fit(split, hidden=(16,), learning_rate=0.01, epochs=30)
+    assert run.params[-1]["kernel"].shape == (16, 3)
+    proba = run.predict_proba(split.X_val)
+    assert proba.shape == (len(split.y_val), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    baseline = LogisticRegression().fit(split.X_train, split.y_train).score(split.X_val, split.y_val)
+    assert run.final["val_accuracy"] >= baseline - 0.05
+
+
+def test_seed_study_overfits_without_penalty_and_l2_keeps_validation_loss_lower(seed_split):
+    plain, ridge = reglab.compare(seed_split, {"none": {}, "l2": {"kernel_regularizer": l2(0.01)}},
+                                  learning_rate=0.01, epochs=2000)
+    assert plain.final["accuracy"] == 1.0
+    assert plain.final["data_loss"] < 1e-3
+    assert plain.final["val_data_loss"] > ridge.final["val_data_loss"]
+    # penalties are kernel-only and hidden-only by default: the output layer grows freely under l2
+    assert ridge.final["penalty"] > 0 and plain.final["penalty"] == 0
+    assert l1(0.001).l1 == 0.001

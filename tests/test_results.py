@@ -1,0 +1,84 @@
+"""Results are data: per-layer figures by hand, save/load round trips, loading without JAX, views from results."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import reglab
+from reglab import ReglabError, data
+from reglab.config import ModelConfig
+from reglab.results import Run, layer_stats
+
+
+def _run(params=None, epochs=3):
+    params = params or [{"kernel": np.array([[0.0, 0.0005], [-0.005, 2.0]], np.float32), "bias": np.array([1.0, -1.0], np.float32)},
+                        {"kernel": np.array([[3.0], [0.0]], np.float32), "bias": np.zeros(1, np.float32)}]
+    history = {k: np.linspace(1, 0.5, epochs).astype(np.float32) for k in
+               ("data_loss", "penalty", "accuracy", "val_data_loss", "val_penalty", "val_accuracy")}
+    return Run("a/b model", ModelConfig(hidden=(2,), kernel_regularizer="l1(0.1)"), history, params, (0, 1), 1.5, 0.25)
+
+
+def test_layer_stats_by_hand():
+    first, second = layer_stats(_run().params)
+    assert first == {"layer": 0, "shape": [2, 2], "size": 4, "zeros": 1, "below_1e-3": 2, "below_1e-2": 3,
+                     "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)), "bias_l1": 2.0}
+    assert (second["zeros"], second["l1"], second["l2"]) == (1, 3.0, 3.0)
+    assert _run().kernel_fractions() == {"zeros": 2 / 6, "below_1e-3": 3 / 6}
+
+
+def test_history_adds_keras_totals():
+    h = _run().history
+    np.testing.assert_allclose(h["loss"], h["data_loss"] + h["penalty"])
+    np.testing.assert_allclose(h["val_loss"], h["val_data_loss"] + h["val_penalty"])
+
+
+def test_save_and_load_round_trip(tmp_path):
+    run = _run()
+    loaded = Run.load(run.save(tmp_path / "r"))
+    assert loaded.name == run.name and loaded.config == run.config and loaded.classes == run.classes
+    for key in run.recorded:
+        np.testing.assert_allclose(loaded.recorded[key], run.recorded[key], rtol=1e-7)
+    for a, b in zip(loaded.params, run.params):
+        np.testing.assert_array_equal(a["kernel"], b["kernel"])
+    assert (tmp_path / "r" / "history.csv").read_text().startswith("epoch,data_loss,penalty,accuracy")
+
+
+def test_a_saved_run_loads_and_predicts_without_jax(tmp_path):
+    trained = reglab.fit("moons", hidden=(8,), epochs=2)
+    trained.save(tmp_path / "r")
+    expected = float(trained.predict_proba(np.array([[0.0, 0.5]]))[0, 1])
+    code = textwrap.dedent(f"""
+        import sys
+        from reglab.results import Run
+        run = Run.load({str(tmp_path / 'r')!r})
+        p = run.predict_proba([[0.0, 0.5]])[0, 1]
+        assert abs(p - {expected!r}) < 1e-6, p
+        assert "jax" not in sys.modules, "loading imported jax"
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_views_draw_figures_from_results():
+    split = data.split(data.moons())
+    runs = [_run(), _run()]
+    regions = reglab.plot.decision_regions(runs, split)
+    assert isinstance(regions, Figure) and len([a for a in regions.axes if a.get_visible()]) == 2
+    assert regions.axes[0].get_xlim() == (-2.0, 3.0) and regions.axes[0].get_ylim() == (-1.5, 2.0)
+    assert len(reglab.plot.loss_curves(runs).axes) == 2
+    assert len(reglab.plot.weights(runs).axes) == 4  # 2 runs x 2 layers
+    with pytest.raises(ReglabError, match="^decision regions"):
+        reglab.plot.decision_regions(runs, data.split(data.load("iris")))
+
+
+def test_fit_accepts_arrays_and_names():
+    X, y = data.moons().X, np.where(data.moons().y == 1, "b", "a")
+    run = reglab.fit((X, y), hidden=(4,), epochs=1)
+    assert run.classes == ("a", "b")
+    with pytest.raises(ReglabError, match="^data.y"):
+        reglab.fit((X, np.zeros(len(X))), epochs=1)
