@@ -14,8 +14,8 @@ from . import spec as specs
 from .errors import ReglabError
 
 # Data loss is the cross-entropy alone (the penalty is its own column); sparsity is over all kernel weights.
-COLUMNS = [("data_loss", "loss", "{:.4f}"), ("val_data_loss", "val loss", "{:.4f}"), ("accuracy", "acc", "{:.3f}"),
-           ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.4f}"), ("zeros", "zeros", "{:.1%}"),
+COLUMNS = [("data_loss", "loss", "{:.3g}"), ("val_data_loss", "val loss", "{:.3g}"), ("accuracy", "acc", "{:.3f}"),
+           ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.3g}"), ("zeros", "zeros", "{:.1%}"),
            ("below_1e-3", "|w|<1e-3", "{:.1%}"), ("train_seconds", "s", "{:.2f}")]
 
 
