@@ -17,31 +17,11 @@ import time
 os.environ["REGLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="reglab-bench-cache-")  # a cold cache for this process
 
 import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
+from _common import matmul_gflops, model_flops  # noqa: E402
 
 from reglab import data  # noqa: E402
 from reglab.config import ModelConfig  # noqa: E402
 from reglab.engine import train_one  # noqa: E402
-
-
-def model_flops(sizes, n_train, n_val, epochs):
-    """Training ~ 3x the forward matmul flops (forward, two backward products), plus the validation forward."""
-    macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    return epochs * (3 * 2 * macs * n_train + 2 * macs * n_val)
-
-
-def matmul_gflops(shape_a, shape_b, repeats=50):
-    a = jnp.ones(shape_a, jnp.float32)
-    b = jnp.ones(shape_b, jnp.float32)
-    f = jax.jit(lambda a, b: a @ b)
-    f(a, b).block_until_ready()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        out = f(a, b)
-    out.block_until_ready()
-    seconds = (time.perf_counter() - start) / repeats
-    batch = shape_a[0] if len(shape_a) == 3 else 1
-    return 2 * batch * shape_a[-2] * shape_a[-1] * shape_b[-1] / seconds / 1e9
 
 
 def demo_seconds(cache_dir):

@@ -27,6 +27,16 @@
     xlim = [-2, 3]                      # decision-region window (default: the lecture's for moons, else the data's)
     ylim = [-1.5, 2]
 
+    [sweep]                             # for `reglab sweep SPEC`: a grid over the [defaults] model (reglab.grid)
+    regularizers = ["l1", "l2"]         # l1, l2, l1_l2, dropout
+    lambdas = {start = 1e-5, stop = 1e-1, num = 16}   # log-spaced, or a list such as [0.0, 1e-3, 1e-2]
+    rates = [0.1, 0.2, 0.3]             # dropout rates, for "dropout"
+    seeds = 4                           # a count (seeds 0..3) or a list
+    learning_rates = [0.01]             # default: the [defaults] learning rate
+    l1_ratio = 0.5                      # l1_l2: l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda
+    chunk_size = 8                      # models per saved chunk (default: 8 on the CPU)
+
+A spec needs ``[[models]]`` for ``reglab run`` and ``[sweep]`` for ``reglab sweep``.
 Unknown keys, bad values and missing fields are reported as one line naming the field.
 """
 
@@ -39,8 +49,10 @@ from pathlib import Path
 from . import checks, data
 from .config import ModelConfig, config_fields
 from .errors import ReglabError
+from .grid import Grid
 
-TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot")
+TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot", "sweep")
+SWEEP_KEYS = ("regularizers", "lambdas", "rates", "seeds", "learning_rates", "l1_ratio", "chunk_size")
 SPLIT_KEYS = ("validation_split", "split", "split_seed")
 PLOT_KEYS = ("xlim", "ylim")
 
@@ -56,8 +68,11 @@ class Study:
     validation_split: float
     split: str
     split_seed: int
-    models: tuple  # ((name, ModelConfig), ...)
+    models: tuple  # ((name, ModelConfig), ...); empty for a sweep-only spec
     window: tuple | None = None  # ((x0, x1), (y0, y1)) for decision regions
+    base: ModelConfig = ModelConfig()  # the [defaults] model, which a sweep varies
+    grid: Grid | None = None
+    chunk_size: int | None = None
 
     def load_split(self) -> data.Split:
         dataset = data.load(**self.data)
@@ -68,7 +83,8 @@ class Study:
         changes = {k: v for k, v in (("seed", seed), ("epochs", epochs)) if v is not None}
         if not changes:
             return self
-        return replace(self, models=tuple((n, c.replace(**changes)) for n, c in self.models))
+        return replace(self, models=tuple((n, c.replace(**changes)) for n, c in self.models),
+                       base=self.base.replace(**changes))
 
 
 def read(path) -> Study:
@@ -99,9 +115,14 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
 
     defaults = _table(doc, "defaults")
     _known("defaults", defaults, config_fields())
-    models_doc = doc.get("models")
-    if not isinstance(models_doc, list) or not models_doc:
-        raise ReglabError("models", models_doc, "a non-empty array of tables ([[models]] with a name)")
+    base = _model("defaults", defaults)
+    sweep = _table(doc, "sweep")
+    _known("sweep", sweep, SWEEP_KEYS)
+    grid = Grid.build(**{k: v for k, v in sweep.items() if k != "chunk_size"}) if sweep else None
+    chunk_size = checks.integer("sweep.chunk_size", sweep["chunk_size"]) if "chunk_size" in sweep else None
+    models_doc = doc.get("models", [] if sweep else None)
+    if not isinstance(models_doc, list) or not (models_doc or sweep):
+        raise ReglabError("models", models_doc, "a non-empty array of tables ([[models]] with a name), or a [sweep] table")
     models, names = [], set()
     for i, entry in enumerate(models_doc):
         where = f"models[{i}]"
@@ -112,11 +133,7 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
         if not isinstance(name, str) or not name.strip() or name in names:
             raise ReglabError(f"{where}.name", name, "a non-empty name, unique within the spec")
         names.add(name)
-        settings = {**defaults, **{k: v for k, v in entry.items() if k != "name"}}
-        try:
-            models.append((name, ModelConfig(**settings)))
-        except ReglabError as err:
-            raise ReglabError(f"{where}.{err.field}", err.value, err.allowed) from None
+        models.append((name, _model(where, {**defaults, **{k: v for k, v in entry.items() if k != "name"}})))
 
     plot = _table(doc, "plot")
     _known("plot", plot, PLOT_KEYS)
@@ -127,7 +144,14 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
     if not isinstance(name, str) or not name or "/" in name:
         raise ReglabError("name", name, "a non-empty name without '/'")
     return Study(name, str(doc.get("title", name)), str(doc.get("description", "")), data_doc,
-                 validation_split, split, split_seed, tuple(models), window)
+                 validation_split, split, split_seed, tuple(models), window, base, grid, chunk_size)
+
+
+def _model(where, settings) -> ModelConfig:
+    try:
+        return ModelConfig(**settings)
+    except ReglabError as err:
+        raise ReglabError(f"{where}.{err.field}", err.value, err.allowed) from None
 
 
 def _table(doc, key):

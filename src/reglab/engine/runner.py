@@ -1,8 +1,13 @@
-"""Run training programs: compile once per Program, then run models concurrently across the CPU cores.
+"""Run training programs: compile once per Program, then run many models in the way that is fastest where JAX runs.
 
-Measured on the 2-core machine (``shared/design/batching-on-cpu.md``, ``benchmarks/``): one model keeps about 1.5
-cores busy, so two single-model programs running at once in two threads (JAX releases the GIL while a program runs)
-finish in about half the time per model, with results bit-identical to training each alone.
+- ``threads`` (the default on the CPU): each model runs its own single-model program, one per core at a time.
+  Measured on the 2-core machine (``benchmarks/README.md``): one model keeps about 1.5 cores partly busy, and two
+  programs at once in two threads (JAX releases the GIL while a program runs) cost about 0.4x the time per model
+  of one at a time, with results bit-identical to training each alone. ``jax.vmap`` over models was slower there
+  (XLA's batched dots on the CPU run at about half the rate of its 2-D dots).
+- ``vectorized`` (the default on an accelerator): models that share a Program run as one ``jax.vmap``-ed program,
+  in chunks of at most ``chunk`` models. Batched dots sum in another order, so results agree with single-model runs
+  to float32 rounding at first, and only in distribution after many chaotic epochs.
 """
 
 from __future__ import annotations
@@ -18,33 +23,41 @@ import numpy as np
 
 from .program import plan, train
 
+MODES = ("auto", "threads", "vectorized")
+
 
 @dataclass
 class Trained:
-    """What one training run produced, as NumPy: final params, per-epoch history, and timings in seconds."""
+    """What one training run produced, as NumPy: final params, per-epoch history, and timings in seconds.
+    ``diverged``: some loss or weight became NaN or infinite (that model's figures are then meaningless)."""
 
     params: list
     history: dict
     compile_seconds: float
     train_seconds: float
+    diverged: bool = False
 
 
 class _Compiled:
-    """Compiled programs by Program and data shapes; one thread compiles, the others wait for it."""
+    """Compiled programs by kind, Program and argument shapes; one thread compiles, the others wait for it."""
 
     def __init__(self):
         self._programs, self._locks, self._guard = {}, {}, threading.Lock()
-        self._jitted = jax.jit(train, static_argnums=0)
+        self._jitted = {
+            "one": jax.jit(train, static_argnums=0),
+            "vectorized": jax.jit(jax.vmap(train, in_axes=(None, 0, None, None, None, None)), static_argnums=0),
+        }
 
-    def get(self, program, args):
-        key = (program, tuple((a.shape, a.dtype) for a in args[2:]))
+    def get(self, kind, program, args):
+        shapes = tuple((a.shape, a.dtype) for a in jax.tree.leaves(args))
+        key = (kind, program, shapes)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key in self._programs:
                 return self._programs[key], 0.0
             start = time.perf_counter()
-            compiled = self._jitted.lower(*args).compile()
+            compiled = self._jitted[kind].lower(program, *args).compile()
             self._programs[key] = compiled
             return compiled, time.perf_counter() - start
 
@@ -52,28 +65,62 @@ class _Compiled:
 _COMPILED = _Compiled()
 
 
+def default_mode() -> str:
+    return "threads" if jax.default_backend() == "cpu" else "vectorized"
+
+
 def default_workers() -> int:
-    """Concurrent programs: one per CPU core on the CPU backend, one at a time on an accelerator."""
-    return (os.cpu_count() or 1) if jax.default_backend() == "cpu" else 1
+    """Concurrent single-model programs: one per CPU core."""
+    return os.cpu_count() or 1
+
+
+def _data(split):
+    return (split.X_train, split.y_train, split.X_val, split.y_val)
+
+
+def _to_numpy(params, history, compile_seconds, seconds) -> Trained:
+    params = [{name: np.asarray(w) for name, w in layer.items()} for layer in params]
+    history = {k: np.asarray(v) for k, v in history.items()}
+    finite = all(np.all(np.isfinite(v)) for v in history.values()) and all(
+        np.all(np.isfinite(w)) for layer in params for w in layer.values())
+    return Trained(params, history, compile_seconds, seconds, diverged=not finite)
 
 
 def train_one(config, split) -> Trained:
     """Compile (or reuse) the program for ``config`` on ``split`` and train one model."""
     program, hparams = plan(config, split)
-    data = (split.X_train, split.y_train, split.X_val, split.y_val)
-    compiled, compile_seconds = _COMPILED.get(program, (program, hparams, *data))
+    args = (hparams, *_data(split))
+    compiled, compile_seconds = _COMPILED.get("one", program, args)
     start = time.perf_counter()
-    params, history = jax.block_until_ready(compiled(hparams, *data))
-    seconds = time.perf_counter() - start
-    params = [{name: np.asarray(w) for name, w in layer.items()} for layer in params]
-    return Trained(params, {k: np.asarray(v) for k, v in history.items()}, compile_seconds, seconds)
+    params, history = jax.block_until_ready(compiled(*args))
+    return _to_numpy(params, history, compile_seconds, time.perf_counter() - start)
 
 
-def train_many(configs, split, workers: int | None = None, on_done=None) -> list[Trained]:
-    """Train every config on ``split``, ``workers`` at a time; ``on_done(index, trained)`` after each one.
+def train_vectorized(configs, split) -> list[Trained]:
+    """Train ``configs`` (all of one Program) as one vmapped program; ``train_seconds`` is the chunk's time / count."""
+    plans = [plan(c, split) for c in configs]
+    program = plans[0][0]
+    if any(p != program for p, _ in plans):
+        raise ValueError("train_vectorized needs configs of one Program")  # callers group first
+    stacked = {k: np.stack([h[k] for _, h in plans]) for k in plans[0][1]}
+    args = (stacked, *_data(split))
+    compiled, compile_seconds = _COMPILED.get("vectorized", program, args)
+    start = time.perf_counter()
+    params, history = jax.block_until_ready(compiled(*args))
+    seconds = (time.perf_counter() - start) / len(configs)
+    params = jax.tree.map(np.asarray, params)
+    history = {k: np.asarray(v) for k, v in history.items()}
+    return [_to_numpy(jax.tree.map(lambda w: w[i], params), {k: v[i] for k, v in history.items()},
+                      compile_seconds if i == 0 else 0.0, seconds) for i in range(len(configs))]
 
-    Results come back in the order of ``configs`` and equal what ``train_one`` gives for each alone.
-    """
+
+def train_many(configs, split, workers: int | None = None, on_done=None, mode: str = "auto",
+               chunk: int = 256) -> list[Trained]:
+    """Train every config on ``split``; ``on_done(index, trained)`` after each one. Results come back in the order
+    of ``configs``. ``mode``: ``auto`` (threads on the CPU, vectorized elsewhere), ``threads`` or ``vectorized``."""
+    mode = default_mode() if mode == "auto" else mode
+    if mode == "vectorized":
+        return _vectorized(configs, split, on_done, chunk)
     workers = min(workers or default_workers(), max(len(configs), 1))
 
     def job(i):
@@ -92,4 +139,19 @@ def train_many(configs, split, workers: int | None = None, on_done=None) -> list
     else:
         with ThreadPoolExecutor(workers) as pool:
             done = dict(zip(order, pool.map(job, order)))
+    return [done[i] for i in range(len(configs))]
+
+
+def _vectorized(configs, split, on_done, chunk):
+    groups = {}
+    for i, config in enumerate(configs):
+        groups.setdefault(plan(config, split)[0], []).append(i)
+    done = {}
+    for indices in groups.values():
+        for start in range(0, len(indices), chunk):
+            part = indices[start:start + chunk]
+            for i, trained in zip(part, train_vectorized([configs[i] for i in part], split)):
+                done[i] = trained
+                if on_done:
+                    on_done(i, trained)
     return [done[i] for i in range(len(configs))]

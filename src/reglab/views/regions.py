@@ -22,7 +22,7 @@ def default_window(split):
     return (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
 
 
-def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=200, ncols=None):
+def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=200, ncols=None, panel=(3.6, 3.2)):
     """One panel per run: P(class 1) shaded (binary) or the winning class tinted by its probability (multiclass),
     the 0.5 boundary as a black line, training points as circles and validation points as triangles.
 
@@ -34,7 +34,7 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=200, nco
     (x0, x1), (y0, y1) = default_window(split) if xlim is None and ylim is None else (xlim, ylim)
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid_points = np.c_[xx.ravel(), yy.ravel()]
-    fig, axes = grid(len(runs), ncols, sharex=True, sharey=True)
+    fig, axes = grid(len(runs), ncols, panel=panel, sharex=True, sharey=True)
     k = split.dataset.n_classes
     for ax, run in zip(axes, runs):
         proba = run.predict_proba(grid_points)

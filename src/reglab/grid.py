@@ -1,0 +1,109 @@
+"""A sweep's grid: regularizer kinds x strengths x learning rates x seeds, expanded into ModelConfigs.
+
+Strengths use Keras's scaling: for ``l1`` and ``l2`` the lambda is the factor of ``l1(lambda)`` / ``l2(lambda)``
+(no 1/2); for ``l1_l2`` it is split as ``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's
+ElasticNet convention); for ``dropout`` the strength is the dropout rate after every hidden layer. Penalties go on
+the hidden kernels, as ``kernel_regularizer`` with one regularizer does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import checks
+from .config import ModelConfig
+from .errors import ReglabError
+from .regularizers import Regularizer
+
+KINDS = ("l1", "l2", "l1_l2", "dropout")
+DEFAULT_LAMBDAS = {"start": 1e-5, "stop": 1e-1, "num": 16}
+DEFAULT_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One model of a sweep: its place in the grid."""
+
+    index: int
+    regularizer: str
+    strength: float  # lambda (penalties) or rate (dropout), see the module docstring
+    learning_rate: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The validated grid. ``lambdas``: a list, or ``{start, stop, num}`` for log-spaced values (both ends kept)."""
+
+    regularizers: tuple = ("l1", "l2")
+    lambdas: tuple = ()
+    rates: tuple = DEFAULT_RATES
+    seeds: tuple = (0, 1, 2, 3)
+    learning_rates: tuple = ()  # empty: the base config's learning rate
+    l1_ratio: float = 0.5
+
+    @classmethod
+    def build(cls, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None, l1_ratio=0.5):
+        """Check and normalize what a user wrote (API, TOML ``[sweep]`` table or CLI flags)."""
+        regs = (regularizers,) if isinstance(regularizers, str) else tuple(regularizers or ())
+        if not regs:
+            raise ReglabError("sweep.regularizers", list(regs), "a non-empty list of " + ", ".join(KINDS))
+        for i, kind in enumerate(regs):
+            checks.choice(f"sweep.regularizers[{i}]", kind, KINDS)
+        lam = _log_range("sweep.lambdas", DEFAULT_LAMBDAS if lambdas is None else lambdas)
+        rate_list = _values("sweep.rates", DEFAULT_RATES if rates is None else rates, low=0.0, high=1.0, high_open=True)
+        if isinstance(seeds, int) and not isinstance(seeds, bool):
+            seeds = tuple(range(checks.integer("sweep.seeds", seeds)))
+        seed_list = tuple(checks.integer(f"sweep.seeds[{i}]", s, low=0) for i, s in enumerate(_listed("sweep.seeds", seeds)))
+        lrs = () if learning_rates is None else _values("sweep.learning_rates", learning_rates, low=0.0, low_open=True)
+        ratio = checks.number("sweep.l1_ratio", l1_ratio, low=0.0, high=1.0)
+        return cls(regs, lam, rate_list, seed_list, lrs, ratio)
+
+    def points(self, base: ModelConfig) -> list[tuple[Point, ModelConfig]]:
+        """Every model of the grid, in a fixed order (regularizer, strength, learning rate, seed)."""
+        out = []
+        for kind in self.regularizers:
+            for strength in self.rates if kind == "dropout" else self.lambdas:
+                for lr in self.learning_rates or (base.learning_rate,):
+                    for seed in self.seeds:
+                        config = base.replace(learning_rate=lr, seed=seed, **self._settings(kind, strength))
+                        out.append((Point(len(out), kind, float(strength), float(lr), int(seed)), config))
+        return out
+
+    def _settings(self, kind, strength):
+        if kind == "dropout":
+            return {"dropout": strength}
+        reg = {"l1": Regularizer(l1=strength), "l2": Regularizer(l2=strength),
+               "l1_l2": Regularizer(l1=self.l1_ratio * strength, l2=(1 - self.l1_ratio) * strength)}[kind]
+        return {"kernel_regularizer": reg}
+
+    def to_dict(self) -> dict:
+        return {"regularizers": list(self.regularizers), "lambdas": list(self.lambdas), "rates": list(self.rates),
+                "seeds": list(self.seeds), "learning_rates": list(self.learning_rates), "l1_ratio": self.l1_ratio}
+
+
+def _listed(field, value):
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ReglabError(field, value, "a non-empty list")
+    return value
+
+
+def _values(field, value, **bounds):
+    return tuple(checks.number(f"{field}[{i}]", v, **bounds) for i, v in enumerate(_listed(field, value)))
+
+
+def _log_range(field, value):
+    """A list of lambdas >= 0, or {start, stop, num}: num log-spaced values from start to stop (both > 0)."""
+    if isinstance(value, dict):
+        unknown = set(value) - {"start", "stop", "num"}
+        if unknown:
+            raise ReglabError(f"{field}.{sorted(unknown)[0]}", value[sorted(unknown)[0]], "start, stop, num")
+        start = checks.number(f"{field}.start", value.get("start"), low=0.0, low_open=True)
+        stop = checks.number(f"{field}.stop", value.get("stop"), low=0.0, low_open=True)
+        num = checks.integer(f"{field}.num", value.get("num"))
+        if stop < start:
+            raise ReglabError(f"{field}.stop", stop, f"a number >= start ({start:g})")
+        return tuple(float(v) for v in np.geomspace(start, stop, num))
+    return _values(field, value, low=0.0)

@@ -1,0 +1,143 @@
+"""A sweep on disk: many models in finished chunks, readable with NumPy and pandas alone (no JAX).
+
+Layout of a sweep folder::
+
+    sweep.json                 what was asked: data, split, base config, grid, every model's point and chunk
+    chunks/00000/models.json   per model of the chunk: index, point, config, final figures, diverged, layer stats
+    chunks/00000/history.npz   each history key -> [models, epochs] float32
+    chunks/00000/params.npz    layer{i}.kernel -> [models, fan_in, fan_out], layer{i}.bias -> [models, fan_out]
+
+A chunk folder is written under a temporary name and renamed when complete, so a killed sweep leaves only whole
+chunks; a rerun with the same ``sweep.json`` skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..config import HISTORY_KEYS, ModelConfig
+from ..errors import ReglabError
+from .run import Run
+
+POINT_COLUMNS = ("index", "regularizer", "strength", "learning_rate", "seed")
+
+
+class SweepStore:
+    """Read and write one sweep folder."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    @property
+    def chunks_dir(self) -> Path:
+        return self.folder / "chunks"
+
+    def start(self, manifest: dict) -> None:
+        """Create the folder for ``manifest``, or check that an existing one holds the same sweep."""
+        path = self.folder / "sweep.json"
+        if path.exists():
+            if json.loads(path.read_text()) != json.loads(json.dumps(manifest)):
+                raise ReglabError("out", str(self.folder), "an empty folder, or one holding this same sweep "
+                                  "(it holds another sweep: choose another --out or remove it)")
+            return
+        if self.folder.exists() and any(self.folder.iterdir()):
+            raise ReglabError("out", str(self.folder), "an empty folder, or one holding this same sweep")
+        self.chunks_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, indent=1))
+        os.replace(tmp, path)
+
+    def manifest(self) -> dict:
+        path = self.folder / "sweep.json"
+        if not path.is_file():
+            raise ReglabError("sweep folder", str(self.folder), "a folder written by reglab sweep (with sweep.json)")
+        return json.loads(path.read_text())
+
+    def finished(self) -> set[int]:
+        if not self.chunks_dir.is_dir():
+            return set()
+        return {int(p.name) for p in self.chunks_dir.iterdir() if p.is_dir() and p.name.isdigit()}
+
+    def write_chunk(self, chunk_id: int, models: list[dict], histories: list[dict], params: list[list]) -> None:
+        """Write one finished chunk atomically: ``models`` rows, per-model histories and params, in model order."""
+        final = self.chunks_dir / f"{chunk_id:05d}"
+        tmp = self.chunks_dir / f".{chunk_id:05d}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        (tmp / "models.json").write_text(json.dumps(models, indent=1))
+        np.savez(tmp / "history.npz", **{k: np.stack([h[k] for h in histories]) for k in HISTORY_KEYS})
+        np.savez(tmp / "params.npz", **{f"layer{i}.{name}": np.stack([p[i][name] for p in params])
+                                        for i in range(len(params[0])) for name in ("kernel", "bias")})
+        os.replace(tmp, final)
+
+    def models(self) -> list[dict]:
+        """Every finished model's row (from models.json), by index."""
+        rows = []
+        for chunk in sorted(self.finished()):
+            rows += json.loads((self.chunks_dir / f"{chunk:05d}" / "models.json").read_text())
+        return sorted(rows, key=lambda r: r["index"])
+
+    def run(self, index: int) -> Run:
+        """One finished model as a Run (for decision regions and weight figures)."""
+        for chunk in sorted(self.finished()):
+            folder = self.chunks_dir / f"{chunk:05d}"
+            rows = json.loads((folder / "models.json").read_text())
+            for j, row in enumerate(rows):
+                if row["index"] == index:
+                    with np.load(folder / "history.npz") as h, np.load(folder / "params.npz") as p:
+                        recorded = {k: h[k][j] for k in HISTORY_KEYS}
+                        n = len(p.files) // 2
+                        params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]} for i in range(n)]
+                    return Run(row["name"], ModelConfig(**row["config"]), recorded, params,
+                               tuple(self.manifest()["classes"]), 0.0, row["train_seconds"])
+        raise KeyError(index)
+
+    def frame(self, per: str = "model"):
+        """A pandas DataFrame: ``per='model'`` one row per finished model (its point, final figures, sparsity,
+        diverged flag); ``per='epoch'`` one row per model and epoch (its point and the history keys)."""
+        import pandas as pd
+
+        rows = self.models()
+        several_lrs = len(self.manifest()["grid"]["learning_rates"]) > 1
+        if per == "model":
+            flat = [{**{k: r["point"][k] for k in POINT_COLUMNS}, "family": _family(r["point"], several_lrs),
+                     "name": r["name"], "diverged": r["diverged"],
+                     **r["final"], **r["kernel_fractions"], "train_seconds": r["train_seconds"], "chunk": r["chunk"]}
+                    for r in rows]
+            return pd.DataFrame(flat)
+        if per != "epoch":
+            raise ReglabError("per", per, "'model' or 'epoch'")
+        frames = []
+        for chunk in sorted(self.finished()):
+            folder = self.chunks_dir / f"{chunk:05d}"
+            chunk_rows = json.loads((folder / "models.json").read_text())
+            with np.load(folder / "history.npz") as h:
+                for j, row in enumerate(chunk_rows):
+                    epochs = h[HISTORY_KEYS[0]].shape[1]
+                    data = {k: h[k][j] for k in HISTORY_KEYS}
+                    data["epoch"] = np.arange(1, epochs + 1)
+                    for k in POINT_COLUMNS:
+                        data[k] = row["point"][k]
+                    data["diverged"] = row["diverged"]
+                    frames.append(pd.DataFrame(data))
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if len(table):
+            table["loss"] = table["data_loss"] + table["penalty"]
+            table["val_loss"] = table["val_data_loss"] + table["val_penalty"]
+            table = table.sort_values(["index", "epoch"], ignore_index=True)
+        return table
+
+
+def _family(point, several_lrs) -> str:
+    """What one path line is drawn over: the regularizer, and the learning rate where the grid has several."""
+    return f"{point['regularizer']}, lr {point['learning_rate']:g}" if several_lrs else point["regularizer"]
+
+
+def load(path, per: str = "model"):
+    """``reglab.load(path)``: a sweep folder as a pandas DataFrame (see ``SweepStore.frame``); needs no JAX."""
+    return SweepStore(path).frame(per)

@@ -1,0 +1,111 @@
+"""Regularization paths: figures against lambda (or dropout rate) from a sweep's per-model table (a DataFrame as
+``reglab.load`` returns it), a line for the mean over seeds and a band from the lowest to the highest seed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matplotlib.ticker import LogLocator, NullLocator
+
+from .style import TRAIN_COLOR, VAL_COLOR, grid, log_y
+
+DIVERGED_COLOR = "#c0392b"
+
+
+def best_rows(frame) -> list[dict]:
+    """Per path (``family``: the regularizer, and the learning rate where there are several): the strength with the lowest mean validation data loss over seeds, and its figures."""
+    rows = []
+    for kind, part in frame.groupby("family", sort=False):
+        ok = part[~part["diverged"]]
+        if ok.empty:
+            rows.append({"family": kind, "strength": float("nan"), "seeds": 0, "diverged": int(part["diverged"].sum())})
+            continue
+        stats = ok.groupby("strength")[["val_data_loss", "val_accuracy", "data_loss", "accuracy", "zeros", "below_1e-3"]]
+        mean, std = stats.mean(), stats.std().fillna(0.0)
+        best = mean["val_data_loss"].idxmin()
+        rows.append({"family": kind, "strength": float(best), "seeds": int((ok["strength"] == best).sum()),
+                     "val_data_loss": mean.loc[best, "val_data_loss"], "val_data_loss_sd": std.loc[best, "val_data_loss"],
+                     "val_accuracy": mean.loc[best, "val_accuracy"], "data_loss": mean.loc[best, "data_loss"],
+                     "accuracy": mean.loc[best, "accuracy"], "zeros": mean.loc[best, "zeros"],
+                     "diverged": int(part["diverged"].sum())})
+    return rows
+
+
+def _band(ax, part, column, color, label):
+    ok = part[~part["diverged"]]
+    stats = ok.groupby("strength")[column].agg(["mean", "min", "max"])
+    if stats.empty:
+        return
+    ax.plot(stats.index, stats["mean"], color=color, lw=1.6, marker="o", ms=3, label=label)
+    ax.fill_between(stats.index, stats["min"], stats["max"], color=color, alpha=0.2, lw=0)
+
+
+def _x_axis(ax, kind, strengths):
+    if kind == "dropout":
+        ax.set_xlabel("dropout rate")
+        return
+    positive = strengths[strengths > 0]
+    if len(positive) == len(strengths):
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(numticks=6))
+        ax.xaxis.set_minor_locator(NullLocator())  # default minor log ticks make layout slow (see views/style.py)
+    elif len(positive):
+        ax.set_xscale("symlog", linthresh=positive.min())
+    ax.set_xlabel("λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)" if kind != "l1_l2" else "λ (l1_l2, split by l1_ratio)")
+
+
+def _mark_diverged(ax, part):
+    bad = part[part["diverged"]]
+    if len(bad):
+        ax.plot(bad["strength"], np.full(len(bad), 0.97), "x", color=DIVERGED_COLOR, transform=ax.get_xaxis_transform(),
+                label=f"diverged ({len(bad)})", clip_on=False)
+
+
+def plot_path(frame, title=""):
+    """Two rows (data loss, accuracy) and one column per regularizer: training and validation figures against
+    strength, mean over seeds as a line and the seeds' range as a band, the best strength (lowest mean validation
+    data loss) as a dashed line, diverged models as red crosses. Returns a Figure."""
+    kinds = list(dict.fromkeys(frame["family"]))
+    fig, axes = grid(2 * len(kinds), len(kinds), panel=(4.4, 3.0))
+    best = {row["family"]: row["strength"] for row in best_rows(frame)}
+    for j, kind in enumerate(kinds):
+        part = frame[frame["family"] == kind]
+        for i, (metric, name) in enumerate((("data_loss", "data loss"), ("accuracy", "accuracy"))):
+            ax = axes[i * len(kinds) + j]
+            _band(ax, part, metric, TRAIN_COLOR, f"train {name}")
+            _band(ax, part, f"val_{metric}", VAL_COLOR, f"validation {name}")
+            if np.isfinite(best.get(kind, np.nan)):
+                ax.axvline(best[kind], color="k", ls="--", lw=1, label=f"best {best[kind]:.3g}")
+            _mark_diverged(ax, part)
+            _x_axis(ax, part["regularizer"].iloc[0], np.asarray(sorted(part["strength"].unique())))
+            if part["diverged"].all():
+                ax.text(0.5, 0.5, "every model diverged", ha="center", transform=ax.transAxes, color=DIVERGED_COLOR)
+            elif metric == "data_loss":
+                log_y(ax)
+            if metric == "data_loss":
+                ax.set_title(f"{kind}: {part['seed'].nunique()} seeds", fontsize=10)
+            ax.set_ylabel(name)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_sparsity_path(frame):
+    """Share of kernel weights exactly zero and with |w| < 1e-3 against strength, per regularizer (mean and range
+    over seeds). Returns a Figure."""
+    kinds = list(dict.fromkeys(frame["family"]))
+    fig, axes = grid(len(kinds), len(kinds), panel=(4.4, 3.0), sharey=True)
+    for ax, kind in zip(axes, kinds):
+        part = frame[frame["family"] == kind]
+        _band(ax, part, "zeros", "#2a9d8f", "exactly 0")
+        _band(ax, part, "below_1e-3", "#8d6cab", "|w| < 1e-3")
+        _x_axis(ax, part["regularizer"].iloc[0], np.asarray(sorted(part["strength"].unique())))
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(kind, fontsize=10)
+        ax.grid(alpha=0.3)
+        if not part["diverged"].all():
+            ax.legend(fontsize=7)
+    axes[0].set_ylabel("share of kernel weights")
+    return fig

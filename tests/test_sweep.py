@@ -1,0 +1,192 @@
+"""Sweeps: the grid, equality with single fits, resuming after a kill, divergence, loading without JAX."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import reglab
+from reglab import ReglabError, data, spec
+from reglab.grid import Grid
+from reglab.results import SweepStore
+
+SMALL = {"hidden": (16,), "activation": "tanh", "learning_rate": 0.01, "epochs": 20}
+
+
+@pytest.fixture(scope="module")
+def split():
+    return data.split(data.moons())
+
+
+def test_grid_expands_every_point_in_a_fixed_order():
+    grid = Grid.build(["l1", "l1_l2", "dropout"], lambdas=[0.1, 0.2], rates=[0.3], seeds=2, l1_ratio=0.25)
+    points = grid.points(reglab.ModelConfig(hidden=(4,)))
+    assert [(p.regularizer, p.strength, p.seed) for p, _ in points] == [
+        ("l1", 0.1, 0), ("l1", 0.1, 1), ("l1", 0.2, 0), ("l1", 0.2, 1),
+        ("l1_l2", 0.1, 0), ("l1_l2", 0.1, 1), ("l1_l2", 0.2, 0), ("l1_l2", 0.2, 1), ("dropout", 0.3, 0), ("dropout", 0.3, 1)]
+    assert points[2][1].kernel_regularizer == reglab.l1(0.2) and points[2][1].seed == 0
+    elastic = points[4][1].kernel_regularizer
+    assert (elastic.l1, elastic.l2) == (pytest.approx(0.025), pytest.approx(0.075))
+    assert points[8][1].dropout == 0.3 and points[8][1].kernel_regularizer is None
+    assert [p.index for p, _ in points] == list(range(10))
+
+
+def test_log_range_keeps_both_ends():
+    lambdas = Grid.build(lambdas={"start": 1e-5, "stop": 1e-1, "num": 16}).lambdas
+    assert len(lambdas) == 16 and lambdas[0] == pytest.approx(1e-5) and lambdas[-1] == pytest.approx(1e-1)
+    np.testing.assert_allclose(np.diff(np.log10(lambdas)), 4 / 15)
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"regularizers": []}, "sweep.regularizers"),
+    ({"regularizers": ["l3"]}, "sweep.regularizers[0]"),
+    ({"lambdas": []}, "sweep.lambdas"),
+    ({"lambdas": {"start": 0.0, "stop": 1e-1, "num": 4}}, "sweep.lambdas.start"),
+    ({"lambdas": {"start": -1e-3, "stop": 1e-1, "num": 4}}, "sweep.lambdas.start"),
+    ({"lambdas": {"start": 1e-3, "stop": 1e-1, "num": 0}}, "sweep.lambdas.num"),
+    ({"lambdas": [1e-3, -1.0]}, "sweep.lambdas[1]"),
+    ({"rates": [1.0]}, "sweep.rates[0]"),
+    ({"seeds": 0}, "sweep.seeds"),
+    ({"learning_rates": [0.0]}, "sweep.learning_rates[0]"),
+])
+def test_bad_grids_give_one_line(kwargs, field):
+    with pytest.raises(ReglabError) as err:
+        Grid.build(**kwargs)
+    assert str(err.value).startswith(field + ":") and "\n" not in str(err.value)
+
+
+def test_bad_sweep_spec_keys_give_one_line():
+    with pytest.raises(ReglabError, match=r"^sweep\.lambda:"):
+        spec.parse({"sweep": {"lambda": [0.1]}})
+    assert spec.read(spec.builtin("sweep")).grid.lambdas[0] == pytest.approx(1e-5)
+
+
+def test_cli_rejects_a_bad_lambda_range_with_exit_2(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "--lambdas", "0:0.1:4", "--out", str(tmp_path / "s")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith("reglab: error: sweep.lambdas.start:")
+    assert not (tmp_path / "s").exists()
+
+
+def test_sweep_models_equal_single_fits_exactly(split, tmp_path):
+    result = reglab.sweep(split, regularizers=["l1", "dropout"], lambdas=[0.001, 0.01], rates=[0.3], seeds=[0, 5],
+                          out=tmp_path / "s", chunk_size=3, progress=False, report=False, mode="threads", **SMALL)
+    store = SweepStore(tmp_path / "s")
+    assert len(result.frame) == 6 and store.finished() == {0, 1}
+    for _, row in result.frame.iterrows():
+        settings = {**SMALL, "seed": int(row["seed"])}
+        if row["regularizer"] == "l1":
+            settings["kernel_regularizer"] = reglab.l1(row["strength"])
+        else:
+            settings["dropout"] = row["strength"]
+        alone = reglab.fit(split, **settings)
+        swept = store.run(int(row["index"]))
+        for a, b in zip(alone.params, swept.params):
+            np.testing.assert_array_equal(a["kernel"], b["kernel"])
+        np.testing.assert_array_equal(alone.history["val_data_loss"], swept.history["val_data_loss"])
+        assert row["val_data_loss"] == alone.final["val_data_loss"]
+
+
+def test_vectorized_sweep_matches_single_fits_within_tolerance(split, tmp_path):
+    # Stated tolerance: batched programs may sum in another order; after 20 epochs figures agree to 1e-4 relative.
+    result = reglab.sweep(split, regularizers=["l2"], lambdas=[0.001, 0.1], seeds=2, out=tmp_path / "v",
+                          progress=False, report=False, mode="vectorized", **SMALL)
+    for _, row in result.frame.iterrows():
+        alone = reglab.fit(split, kernel_regularizer=reglab.l2(row["strength"]), seed=int(row["seed"]), **SMALL)
+        for key in ("data_loss", "val_data_loss", "penalty", "val_accuracy"):
+            assert row[key] == pytest.approx(alone.final[key], rel=1e-4, abs=1e-7), key
+
+
+def test_a_diverging_model_is_flagged_and_its_neighbours_finish(split, tmp_path):
+    result = reglab.sweep(split, regularizers=["l2"], lambdas=[0.001], seeds=2, learning_rates=[0.05, 1e3],
+                          optimizer="sgd", out=tmp_path / "d", progress=True,
+                          **{**SMALL, "learning_rate": 0.05, "activation": "relu"})
+    frame = result.frame
+    assert frame["diverged"].tolist() == [False, False, True, True]
+    assert frame["family"].tolist() == ["l2, lr 0.05"] * 2 + ["l2, lr 1000"] * 2  # paths are drawn per learning rate
+    assert np.isfinite(frame.loc[~frame["diverged"], "val_data_loss"]).all()
+    assert frame.loc[frame["diverged"], "val_data_loss"].isna().all()
+    assert frame.loc[~frame["diverged"], "val_accuracy"].min() > 0.7
+    report = (tmp_path / "d" / "report.html").read_text()
+    assert "Diverged models" in report and "l2(0.001), lr 1000 seed 0" in report
+
+
+def test_rerun_into_another_sweeps_folder_is_refused(split, tmp_path):
+    reglab.sweep(split, regularizers=["l2"], lambdas=[0.01], seeds=1, out=tmp_path / "x", progress=False, report=False, **SMALL)
+    with pytest.raises(ReglabError, match="^out:"):
+        reglab.sweep(split, regularizers=["l1"], lambdas=[0.01], seeds=1, out=tmp_path / "x", progress=False, **SMALL)
+
+
+def _sweep_args(out):
+    return [sys.executable, "-m", "reglab", "sweep", "--out", str(out), "--epochs", "600", "--seeds", "2",
+            "--regularizers", "l1,l2", "--lambdas", "1e-4:1e-1:5", "--chunk-size", "2"]
+
+
+def _start_sweep(out):
+    return subprocess.Popen(_sweep_args(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_first_chunk(out, process):
+    deadline = time.time() + 120
+    while not (out / "chunks" / "00000").exists():
+        assert process.poll() is None and time.time() < deadline, "the sweep ended before its first chunk was seen"
+        time.sleep(0.02)
+
+
+def test_killed_sweep_resumes_losing_and_repeating_nothing(tmp_path):
+    out = tmp_path / "killed"
+    process = _start_sweep(out)
+    _wait_for_first_chunk(out, process)
+    process.kill()
+    process.wait()
+    store = SweepStore(out)
+    before = {c: (out / "chunks" / f"{c:05d}" / "models.json").stat().st_mtime_ns for c in store.finished()}
+    assert 0 < len(before) < 10
+    resumed = subprocess.run(_sweep_args(out), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"(20 models, {20 - 2 * len(before)} trained now)" in resumed.stdout
+    for c, mtime in before.items():  # finished chunks were not redone
+        assert (out / "chunks" / f"{c:05d}" / "models.json").stat().st_mtime_ns == mtime
+    assert not list((out / "chunks").glob(".*"))
+
+    fresh = tmp_path / "fresh"
+    assert subprocess.run(_sweep_args(fresh), capture_output=True).returncode == 0
+    a, b = reglab.load(out), reglab.load(fresh)
+    columns = ["index", "regularizer", "strength", "seed", "data_loss", "val_data_loss", "accuracy", "val_accuracy", "zeros"]
+    assert a[columns].equals(b[columns])
+
+
+def test_ctrl_c_stops_with_a_message_and_saved_chunks(tmp_path):
+    out = tmp_path / "interrupted"
+    process = _start_sweep(out)
+    _wait_for_first_chunk(out, process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted" in err
+    assert 0 < len(SweepStore(out).finished()) < 10 and not list((out / "chunks").glob(".*"))
+
+
+def test_load_reads_a_sweep_without_jax(split, tmp_path):
+    reglab.sweep(split, regularizers=["l1"], lambdas=[0.01, 0.1], seeds=1, out=tmp_path / "j", progress=False,
+                 report=False, **SMALL)
+    code = textwrap.dedent(f"""
+        import sys
+        import reglab
+        models = reglab.load({str(tmp_path / 'j')!r})
+        epochs = reglab.load({str(tmp_path / 'j')!r}, per="epoch")
+        assert list(models["strength"]) == [0.01, 0.1], models
+        assert len(epochs) == 2 * 20 and (epochs["loss"] == epochs["data_loss"] + epochs["penalty"]).all()
+        assert "jax" not in sys.modules, "loading imported jax"
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    manifest = json.loads((tmp_path / "j" / "sweep.json").read_text())
+    assert manifest["grid"]["lambdas"] == [0.01, 0.1] and len(manifest["models"]) == 2
+    assert os.path.exists(tmp_path / "j" / "chunks" / "00000" / "params.npz")
