@@ -16,7 +16,8 @@ from . import reference
 
 
 def _coef(n_layers, **values):
-    base = {k: jnp.zeros(n_layers) for k in ("kernel_l1", "kernel_l2", "bias_l1", "bias_l2")}
+    keys = ("kernel_l1", "kernel_l1_prox", "kernel_l2", "bias_l1", "bias_l1_prox", "bias_l2", "group_units", "group_inputs")
+    base = {k: jnp.zeros(n_layers) for k in keys}
     base.update({k: jnp.asarray(v, jnp.float32) for k, v in values.items()})
     return base
 

@@ -25,8 +25,10 @@ def _run(params=None, epochs=3):
 def test_layer_stats_by_hand():
     first, second = layer_stats(_run().params)
     assert first == {"layer": 0, "shape": [2, 2], "size": 4, "zeros": 1, "below_1e-3": 2, "below_1e-2": 3,
-                     "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)), "bias_l1": 2.0}
-    assert (second["zeros"], second["l1"], second["l2"]) == (1, 3.0, 3.0)
+                     "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)), "bias_l1": 2.0,
+                     "dead_units": 1}  # unit 2's only outgoing weight is 0
+    assert (second["zeros"], second["l1"], second["l2"], second["dead_units"]) == (1, 3.0, 3.0, 0)
+    assert _run().effective_architecture() == [2, 1, 1]
     assert _run().kernel_fractions() == {"zeros": 2 / 6, "below_1e-3": 3 / 6}
 
 

@@ -5,9 +5,9 @@ Keras's names and defaults throughout; penalties ``l1(x) = x * sum|w|`` and ``l2
 
 from . import data, plot
 from .api import compare, fit, run_study
-from .config import ModelConfig
+from .config import EarlyStopping, ModelConfig
 from .errors import ReglabError
-from .regularizers import Regularizer, l1, l1_l2, l2
+from .regularizers import Regularizer, group_lasso, l1, l1_l2, l2
 from .results import Run, load
 from .sweeps import sweep
 
@@ -15,4 +15,4 @@ __version__ = "0.1.0"
 load_run = Run.load
 
 __all__ = ["fit", "compare", "run_study", "sweep", "load", "load_run", "data", "plot", "ModelConfig", "Run", "ReglabError",
-           "Regularizer", "l1", "l2", "l1_l2", "__version__"]
+           "Regularizer", "l1", "l2", "l1_l2", "group_lasso", "EarlyStopping", "__version__"]

@@ -107,7 +107,7 @@ def _train(named, split, progress) -> list[Run]:
     finally:
         if bar:
             bar.stop()
-    return [Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds)
+    return [Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds, t.info)
             for (name, config), t in zip(named, trained)]
 
 

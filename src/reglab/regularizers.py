@@ -1,7 +1,14 @@
-"""Weight penalties with Keras's names, formulas and defaults.
+"""Weight penalties with Keras's names, formulas and defaults, and sparse variants that make exact zeros.
 
 Convention (Keras, no 1/2): ``l1(x)`` adds ``x * sum(|w|)``, ``l2(x)`` adds ``x * sum(w**2)`` to the per-batch
 mean data loss. The lecture's ``lambda/2 * sum(w**2)`` is therefore ``l2(lambda / 2)``.
+
+``method="subgradient"`` (Keras's way) puts the L1 term's subgradient ``x * sign(w)`` into the gradient: under Adam
+the weights hover near zero and almost never reach it. ``method="proximal"`` takes the L1 term out of the gradient
+and applies it through orthant-wise steps (engine/sparse.py) that set weights exactly to zero, and let them come
+back when the data loss pulls hard enough. ``group_lasso(x)`` adds ``x * sum_g ||w_g||_2`` over groups of a
+kernel (each unit's incoming weights, or each input's outgoing weights) and switches whole groups off with a
+block soft-threshold.
 """
 
 from __future__ import annotations
@@ -12,32 +19,59 @@ from dataclasses import dataclass
 from . import checks
 from .errors import ReglabError
 
+METHODS = ("subgradient", "proximal")
+GROUPS = ("units", "inputs")
+
 
 @dataclass(frozen=True)
 class Regularizer:
-    """``l1 * sum(|w|) + l2 * sum(w**2)`` on one weight array. Both factors are finite and >= 0."""
+    """``l1 * sum(|w|) + l2 * sum(w**2) + group * sum_g ||w_g||_2`` on one weight array; factors finite, >= 0.
+
+    ``groups``: ``"units"`` = each output unit's incoming weights (a kernel column), ``"inputs"`` = each input's
+    outgoing weights (a kernel row; on the first layer, a feature).
+    """
 
     l1: float = 0.0
     l2: float = 0.0
+    method: str = "subgradient"
+    group: float = 0.0
+    groups: str = "units"
 
     def __post_init__(self):
-        object.__setattr__(self, "l1", checks.number("l1", self.l1, low=0.0))
-        object.__setattr__(self, "l2", checks.number("l2", self.l2, low=0.0))
+        for name in ("l1", "l2", "group"):
+            object.__setattr__(self, name, checks.number(name, getattr(self, name), low=0.0))
+        checks.choice("method", self.method, METHODS)
+        checks.choice("groups", self.groups, GROUPS)
+
+    @property
+    def proximal(self) -> bool:
+        return self.method == "proximal"
 
     def __str__(self) -> str:
+        parts = []
         if self.l1 and self.l2:
-            return f"l1_l2(l1={self.l1:g}, l2={self.l2:g})"
-        if self.l2:
-            return f"l2({self.l2:g})"
-        return f"l1({self.l1:g})"
+            parts.append(f"l1_l2(l1={self.l1:g}, l2={self.l2:g}{', proximal' if self.proximal else ''})")
+        elif self.l2:
+            parts.append(f"l2({self.l2:g})")
+        elif self.l1:
+            parts.append(f"l1({self.l1:g}{', proximal' if self.proximal else ''})")
+        if self.group:
+            parts.append(f"group_lasso({self.group:g}, {self.groups})")
+        return " + ".join(parts) or "l1(0)"
 
     def to_dict(self) -> dict:
-        return {"l1": self.l1, "l2": self.l2}
+        """``{"l1", "l2"}`` and, where they differ from the defaults, ``method``, ``group``, ``groups``."""
+        out = {"l1": self.l1, "l2": self.l2}
+        if self.proximal:
+            out["method"] = self.method
+        if self.group:
+            out.update(group=self.group, groups=self.groups)
+        return out
 
 
-def l1(l1: float = 0.01) -> Regularizer:
-    """Keras ``l1``: ``l1 * sum(|w|)``; default 0.01."""
-    return Regularizer(l1=l1)
+def l1(l1: float = 0.01, method: str = "subgradient") -> Regularizer:
+    """Keras ``l1``: ``l1 * sum(|w|)``; default 0.01. ``method="proximal"`` for exact zeros."""
+    return Regularizer(l1=l1, method=method)
 
 
 def l2(l2: float = 0.01) -> Regularizer:
@@ -45,14 +79,21 @@ def l2(l2: float = 0.01) -> Regularizer:
     return Regularizer(l2=l2)
 
 
-def l1_l2(l1: float = 0.01, l2: float = 0.01) -> Regularizer:
-    """Keras ``l1_l2`` as the string ``'l1_l2'`` gives it: both factors default to 0.01."""
-    return Regularizer(l1=l1, l2=l2)
+def l1_l2(l1: float = 0.01, l2: float = 0.01, method: str = "subgradient") -> Regularizer:
+    """Keras ``l1_l2`` as the string ``'l1_l2'`` gives it: both factors default to 0.01 (elastic net)."""
+    return Regularizer(l1=l1, l2=l2, method=method)
 
 
-_FACTORIES = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
+def group_lasso(group: float = 0.01, groups: str = "units") -> Regularizer:
+    """``group * sum_g ||w_g||_2`` with a proximal (block soft-threshold) step: whole units or inputs switch off."""
+    return Regularizer(group=group, groups=groups)
+
+
+_FACTORIES = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "group_lasso": group_lasso}
 _CALL = re.compile(r"^\s*(\w+)\s*(?:\((.*)\))?\s*$")
-_ALLOWED = "null, 'l1', 'l2', 'l1_l2', a call such as 'l1(0.001)' or 'l1_l2(l1=0.01, l2=0.001)', or {l1=..., l2=...}"
+_ALLOWED = ("null, 'l1', 'l2', 'l1_l2', 'group_lasso', a call such as 'l1(0.001)', 'l1(0.001, method=proximal)', "
+            "'l1_l2(l1=0.01, l2=0.001)' or 'group_lasso(0.01, groups=inputs)', or {l1=..., l2=..., method=...}")
+_KEYS = {"l1", "l2", "method", "group", "groups"}
 
 
 def get(value, field: str = "regularizer") -> Regularizer | None:
@@ -60,8 +101,7 @@ def get(value, field: str = "regularizer") -> Regularizer | None:
     if value is None or isinstance(value, Regularizer):
         return value
     if isinstance(value, dict):
-        unknown = set(value) - {"l1", "l2"}
-        if unknown:
+        if set(value) - _KEYS:
             raise ReglabError(field, value, _ALLOWED)
         return _build(field, value, lambda: Regularizer(**value))
     if isinstance(value, str):
@@ -84,15 +124,19 @@ def _build(field, value, make):
 
 
 def _parse_args(field, value, text):
+    """Numbers, or bare words for ``method`` and ``groups``: ``0.001, method=proximal``."""
     positional, named = [], {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, _, raw = part.rpartition("=")
+        raw = raw.strip().strip("'\"")
         try:
-            number = float(raw)
+            arg = float(raw)
         except ValueError:
-            raise ReglabError(field, value, _ALLOWED) from None
+            if not key and raw not in METHODS + GROUPS:
+                raise ReglabError(field, value, _ALLOWED) from None
+            arg = raw
         if key:
-            named[key.strip()] = number
+            named[key.strip()] = arg
         else:
-            positional.append(number)
+            positional.append(arg)
     return positional, named

@@ -90,12 +90,12 @@ def _train_chunk(store, chunk_id, part, split, mode):
         from .results import Run
 
         run = Run(model_name(point, manifest_grid["learning_rates"]), config, t.history, t.params,
-                  split.dataset.classes, t.compile_seconds, t.train_seconds)
+                  split.dataset.classes, t.compile_seconds, t.train_seconds, t.info)
         final = {k: (v if not t.diverged else float("nan")) for k, v in run.final.items()}
         rows.append({"index": point.index, "name": run.name, "chunk": chunk_id, "point": point.__dict__,
                      "config": config.to_dict(), "diverged": t.diverged, "final": final,
                      "kernel_fractions": run.kernel_fractions(), "layers": run.layer_stats(),
-                     "train_seconds": t.train_seconds, "compile_seconds": t.compile_seconds})
+                     "train_seconds": t.train_seconds, "compile_seconds": t.compile_seconds, "info": t.info})
         histories.append(t.history)
         params.append(t.params)
     store.write_chunk(chunk_id, rows, histories, params)

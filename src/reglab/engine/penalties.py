@@ -1,4 +1,5 @@
-"""Weight penalties, Keras's formulas: ``l1 * sum(|w|) + l2 * sum(w**2)`` per array (no 1/2 on l2).
+"""Weight penalties, Keras's formulas: ``l1 * sum(|w|) + l2 * sum(w**2)`` per array (no 1/2 on l2), plus
+orthant-wise L1 (``*_l1_prox``) and group-lasso terms whose value counts but which act through engine/sparse.py.
 
 The factors arrive as arrays (one per Dense layer) so that one compiled program serves every lambda.
 """
@@ -14,11 +15,18 @@ def abs_sum(w):
     return jnp.sum(w * jax.lax.stop_gradient(jnp.sign(w)))
 
 
-def penalty(params, coef):
-    """Total penalty (scalar). ``coef`` has ``kernel_l1, kernel_l2, bias_l1, bias_l2``, each [n_layers]."""
+def penalty(params, coef, differentiable_only=False):
+    """Total penalty (scalar). ``coef`` holds ``kernel_l1, kernel_l1_prox, kernel_l2, bias_l1, bias_l1_prox,
+    bias_l2, group_units, group_inputs``, each [n_layers]. ``differentiable_only``: only the terms that act
+    through the gradient (subgradient L1 and L2), for the loss that is differentiated."""
     total = jnp.float32(0.0)
     for i, layer in enumerate(params):
         for name in ("kernel", "bias"):
             w = layer[name]
-            total += coef[f"{name}_l1"][i] * abs_sum(w) + coef[f"{name}_l2"][i] * jnp.sum(w * w)
+            l1 = coef[f"{name}_l1"][i] + (0.0 if differentiable_only else coef[f"{name}_l1_prox"][i])
+            total += l1 * abs_sum(w) + coef[f"{name}_l2"][i] * jnp.sum(w * w)
+        if not differentiable_only:
+            k = layer["kernel"]
+            total += coef["group_units"][i] * jnp.sum(jnp.sqrt(jnp.sum(k * k, axis=0)))
+            total += coef["group_inputs"][i] * jnp.sum(jnp.sqrt(jnp.sum(k * k, axis=1)))
     return total

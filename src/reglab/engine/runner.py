@@ -29,13 +29,15 @@ MODES = ("auto", "threads", "vectorized")
 @dataclass
 class Trained:
     """What one training run produced, as NumPy: final params, per-epoch history, and timings in seconds.
-    ``diverged``: some loss or weight became NaN or infinite (that model's figures are then meaningless)."""
+    ``diverged``: some loss or weight became NaN or infinite (that model's figures are then meaningless).
+    ``info``: ``stopped_epoch`` and ``best_epoch`` of early stopping (1-based; 0 when it did not act)."""
 
     params: list
     history: dict
     compile_seconds: float
     train_seconds: float
     diverged: bool = False
+    info: dict = None
 
 
 class _Compiled:
@@ -78,12 +80,14 @@ def _data(split):
     return (split.X_train, split.y_train, split.X_val, split.y_val)
 
 
-def _to_numpy(params, history, compile_seconds, seconds) -> Trained:
+def _to_numpy(params, history, info, compile_seconds, seconds) -> Trained:
     params = [{name: np.asarray(w) for name, w in layer.items()} for layer in params]
     history = {k: np.asarray(v) for k, v in history.items()}
-    finite = all(np.all(np.isfinite(v)) for v in history.values()) and all(
+    info = {k: int(v) for k, v in info.items()}
+    ran = slice(0, info["stopped_epoch"] or None)  # epochs after an early stop are NaN by design
+    finite = all(np.all(np.isfinite(v[ran])) for v in history.values()) and all(
         np.all(np.isfinite(w)) for layer in params for w in layer.values())
-    return Trained(params, history, compile_seconds, seconds, diverged=not finite)
+    return Trained(params, history, compile_seconds, seconds, diverged=not finite, info=info)
 
 
 def train_one(config, split) -> Trained:
@@ -92,8 +96,8 @@ def train_one(config, split) -> Trained:
     args = (hparams, *_data(split))
     compiled, compile_seconds = _COMPILED.get("one", program, args)
     start = time.perf_counter()
-    params, history = jax.block_until_ready(compiled(*args))
-    return _to_numpy(params, history, compile_seconds, time.perf_counter() - start)
+    params, history, info = jax.block_until_ready(compiled(*args))
+    return _to_numpy(params, history, info, compile_seconds, time.perf_counter() - start)
 
 
 def train_vectorized(configs, split) -> list[Trained]:
@@ -106,12 +110,12 @@ def train_vectorized(configs, split) -> list[Trained]:
     args = (stacked, *_data(split))
     compiled, compile_seconds = _COMPILED.get("vectorized", program, args)
     start = time.perf_counter()
-    params, history = jax.block_until_ready(compiled(*args))
+    params, history, info = jax.block_until_ready(compiled(*args))
     seconds = (time.perf_counter() - start) / len(configs)
-    params = jax.tree.map(np.asarray, params)
-    history = {k: np.asarray(v) for k, v in history.items()}
+    params, history, info = jax.tree.map(np.asarray, (params, history, info))
     return [_to_numpy(jax.tree.map(lambda w: w[i], params), {k: v[i] for k, v in history.items()},
-                      compile_seconds if i == 0 else 0.0, seconds) for i in range(len(configs))]
+                      {k: v[i] for k, v in info.items()}, compile_seconds if i == 0 else 0.0, seconds)
+            for i in range(len(configs))]
 
 
 def train_many(configs, split, workers: int | None = None, on_done=None, mode: str = "auto",

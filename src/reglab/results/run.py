@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import erf, expit, softmax
 
 from ..config import HISTORY_KEYS, ModelConfig
-from .metrics import kernel_fractions, layer_stats
+from .metrics import effective_architecture, kernel_fractions, layer_stats
 
 _ACTIVATIONS = {
     "relu": lambda x: np.maximum(x, 0),
@@ -49,9 +49,22 @@ class Run:
         return h
 
     @property
+    def final_epoch(self) -> int:
+        """The 1-based epoch whose weights the run ends with: the last one trained, or with early stopping's
+        ``restore_best_weights`` the best one (``extra`` holds ``stopped_epoch`` and ``best_epoch``)."""
+        epoch = self.extra.get("stopped_epoch") or len(self.recorded["data_loss"])
+        es = self.config.early_stopping
+        if es is not None and es.restore_best_weights and self.extra.get("best_epoch"):
+            epoch = self.extra["best_epoch"]
+        return epoch
+
+    @property
     def final(self) -> dict:
-        """The last epoch's figures, as floats."""
-        return {k: float(v[-1]) for k, v in self.history.items()}
+        """The figures of ``final_epoch``, as floats."""
+        return {k: float(v[self.final_epoch - 1]) for k, v in self.history.items()}
+
+    def effective_architecture(self) -> list[int]:
+        return effective_architecture(self.params)
 
     def layer_stats(self) -> list[dict]:
         return layer_stats(self.params)
@@ -88,6 +101,8 @@ class Run:
             "compile_seconds": self.compile_seconds,
             "train_seconds": self.train_seconds,
             "kernel_fractions": self.kernel_fractions(),
+            "effective_architecture": self.effective_architecture(),
+            "final_epoch": self.final_epoch,
             "layers": self.layer_stats(),
             **self.extra,
         }

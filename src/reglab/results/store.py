@@ -94,7 +94,7 @@ class SweepStore:
                         n = len(p.files) // 2
                         params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]} for i in range(n)]
                     return Run(row["name"], ModelConfig(**row["config"]), recorded, params,
-                               tuple(self.manifest()["classes"]), 0.0, row["train_seconds"])
+                               tuple(self.manifest()["classes"]), 0.0, row["train_seconds"], row.get("info", {}))
         raise KeyError(index)
 
     def frame(self, per: str = "model"):
