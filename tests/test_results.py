@@ -28,7 +28,8 @@ def test_layer_stats_by_hand():
                      "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)), "bias_l1": 2.0,
                      "dead_units": 1}  # unit 2's only outgoing weight is 0
     assert (second["zeros"], second["l1"], second["l2"], second["dead_units"]) == (1, 3.0, 3.0, 0)
-    assert _run().effective_architecture() == [2, 1, 1]
+    # input 1 reaches the output only through unit 2, which is dead; input 2 reaches it through unit 1
+    assert _run().effective_architecture() == [1, 1, 1]
     assert _run().kernel_fractions() == {"zeros": 2 / 6, "below_1e-3": 3 / 6}
 
 

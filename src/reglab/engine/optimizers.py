@@ -56,16 +56,6 @@ def keras_sgd(learning_rate, momentum=0.0) -> optax.GradientTransformation:
     return optax.GradientTransformation(init, update)
 
 
-def step_sizes(name, state, hp):
-    """Each weight's size of the last step per unit of gradient: SGD's learning rate; Adam's
-    lr * sqrt(1 - b2^t) / (sqrt(v) + eps), without the 1/(1 - b1^t) warm-up factor (see engine/sparse.py)."""
-    if name == "adam":
-        t = state.count.astype(jnp.float32)
-        alpha = hp["learning_rate"] * jnp.sqrt(1 - hp["beta_2"] ** t)
-        return jax.tree.map(lambda v: alpha / (jnp.sqrt(v) + hp["epsilon"]), state.v)
-    return jax.tree.map(lambda v: jnp.broadcast_to(hp["learning_rate"], v.shape), state)
-
-
 def make(name, hp) -> optax.GradientTransformation:
     """The optimizer ``name`` with its hyperparameters read from the dict ``hp``."""
     if name == "adam":

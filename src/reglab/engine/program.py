@@ -152,6 +152,9 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
         if program.orthant:
             grads = [{k: sparse.pseudo_gradient(g[k], p[k], hparams[f"{k}_l1_prox"][i]) for k in p}
                      for i, (g, p) in enumerate(zip(grads, params))]
+        if program.groups:
+            grads = [{**g, "kernel": _grouped(sparse.group_pseudo_gradient, g["kernel"], p["kernel"], i)}
+                     for i, (g, p) in enumerate(zip(grads, params))]
         updates, opt_state = opt.update(grads, opt_state, params)
         new = params
         if program.weight_decay:  # Keras applies the decay to the variable first, then the gradient step
@@ -162,14 +165,18 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
             new = [{k: sparse.orthant_project(n[k], p[k], g[k], hparams[f"{k}_l1_prox"][i]) for k in p}
                    for i, (n, p, g) in enumerate(zip(new, params, grads))]
         if program.groups:
-            steps = optimizers.step_sizes(program.optimizer, opt_state, hparams)
-            new = [{**n, "kernel": sparse.group_shrink(n["kernel"], s["kernel"], hparams["group_units"][i],
-                                                       hparams["group_inputs"][i])}
-                   for i, (n, s) in enumerate(zip(new, steps))]
+            new = [{**n, "kernel": _grouped(lambda z, w, lam, axis, p=g["kernel"]: sparse.group_project(z, w, p, lam, axis),
+                                            n["kernel"], p["kernel"], i)}
+                   for i, (n, p, g) in enumerate(zip(new, params, grads))]
         if program.max_norm:
             new = [{**n, "kernel": sparse.max_norm(n["kernel"], hparams["max_norm"][i])} for i, n in enumerate(new)]
         n = idx.shape[0]
         return (new, opt_state), jnp.stack([data * n, pen * n, hits])
+
+    def _grouped(fn, first, w, i):
+        """``fn(first, w, lam, axis)`` for unit groups (columns), then input groups (rows), of layer i."""
+        first = fn(first, w, hparams["group_units"][i], 0)
+        return fn(first, w, hparams["group_inputs"][i], 1)
 
     def run_epoch(state, e):
         order = epoch_order(shuffle_key, e, program.n_train)

@@ -8,13 +8,18 @@ NEAR_ZERO = (1e-3, 1e-2)  # the thresholds reported beside exact zeros
 
 
 def live_units(params) -> list[np.ndarray]:
-    """For the inputs and each hidden layer, which units still carry signal: a unit is dead when all its incoming
-    weights are exactly zero (hidden units only; it then outputs a constant) or all its outgoing weights are."""
-    kernels = [np.asarray(layer["kernel"]) for layer in params]
-    alive = [np.any(kernels[0] != 0, axis=1)]  # inputs: some outgoing weight
-    for i in range(len(kernels) - 1):
-        alive.append(np.any(kernels[i] != 0, axis=0) & np.any(kernels[i + 1] != 0, axis=1))
-    return alive
+    """For the inputs and each hidden layer, which units still carry signal from the inputs to the output through
+    non-zero weights. A hidden unit whose incoming weights are all zero outputs a constant, and one whose outgoing
+    weights all are (or lead only to dead units) is never heard: both are dead, and an input is unused when none of
+    its paths reaches the output."""
+    nonzero = [np.asarray(layer["kernel"]) != 0 for layer in params]
+    reaches_output = [np.ones(nonzero[-1].shape[1], bool)]
+    for k in reversed(nonzero):
+        reaches_output.insert(0, np.any(k[:, reaches_output[0]], axis=1))
+    reached = [np.ones(nonzero[0].shape[0], bool)]
+    for k in nonzero[:-1]:
+        reached.append(np.any(k[reached[-1], :], axis=0))
+    return [r & b for r, b in zip(reached, reaches_output[:-1])]
 
 
 def effective_architecture(params) -> list[int]:

@@ -1,0 +1,168 @@
+"""Exact sparsity, group lasso, decoupled weight decay, max-norm and early stopping, against closed forms and
+against runs that must agree with them."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import reglab
+from reglab import ReglabError, data
+from reglab.config import ModelConfig
+from reglab.engine import sparse, train_one
+
+SEED_RUN = {"learning_rate": 0.01, "epochs": 2000}
+
+
+@pytest.fixture(scope="module")
+def split():
+    return data.split(data.moons())
+
+
+def _sgd_orthant_step(w, g, lr, lam):
+    p = sparse.pseudo_gradient(g, w, lam)
+    return sparse.orthant_project(w - lr * p, w, p, lam)
+
+
+def test_orthant_step_is_the_soft_threshold_wherever_the_plain_step_keeps_its_sign():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=500).astype(np.float32) * (rng.random(500) > 0.2)  # a fifth exactly zero
+    g = rng.normal(size=500).astype(np.float32)
+    lr, lam = 0.1, 2.0
+    got = np.asarray(_sgd_orthant_step(jnp.asarray(w), jnp.asarray(g), lr, lam))
+    plain = w - lr * g
+    soft = np.sign(plain) * np.maximum(np.abs(plain) - lr * lam, 0.0)  # prox of lr*lam*|.| at the plain step
+    same_side = (w == 0) | (np.sign(plain) == np.sign(w))
+    np.testing.assert_allclose(got[same_side], soft[same_side], rtol=1e-6, atol=1e-7)
+    assert np.all(got[~same_side] == 0)  # a weight is never carried across zero in one step
+    assert same_side.sum() > 400 and (got[w != 0] == 0).sum() > 50  # the case exercises the threshold
+
+
+def test_a_zero_weight_comes_back_when_the_data_pull_beats_the_penalty():
+    w = jnp.zeros(3)
+    g = jnp.array([0.3, -0.7, 2.0])
+    stepped = np.asarray(_sgd_orthant_step(w, g, 0.1, 0.5))
+    np.testing.assert_allclose(stepped, [0.0, 0.1 * 0.2, -0.1 * 1.5], rtol=1e-6)
+
+
+def test_orthant_step_leaves_weights_without_proximal_l1_alone():
+    w, g = jnp.array([0.01, -0.02]), jnp.array([1.0, -1.0])
+    np.testing.assert_array_equal(_sgd_orthant_step(w, g, 0.1, 0.0), w - 0.1 * g)
+
+
+def _objective(run, split, lam):
+    """Full-pass mean training cross-entropy + lam * sum|W| over the hidden kernels."""
+    p = np.clip(run.predict_proba(split.X_train)[:, 1], 1e-300, 1 - 1e-16)
+    y = split.y_train
+    bce = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+    return bce + lam * sum(np.abs(layer["kernel"]).sum() for layer in run.params[:2])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_proximal_l1_makes_exact_zeros_where_the_subgradient_makes_none(split, seed):
+    sub, prox = reglab.compare(split, {"sub": {"kernel_regularizer": reglab.l1(0.001)},
+                                       "prox": {"kernel_regularizer": reglab.l1(0.001, method="proximal")}},
+                               seed=seed, **SEED_RUN)
+    hidden = lambda run: run.layer_stats()[:2]  # noqa: E731
+    assert sum(s["zeros"] for s in hidden(sub)) == 0
+    assert sum(s["zeros"] for s in hidden(prox)) >= 0.5 * 16640
+    assert abs(prox.final["val_accuracy"] - sub.final["val_accuracy"]) <= 0.05
+    assert _objective(prox, split, 0.001) <= _objective(sub, split, 0.001)
+    assert prox.final["penalty"] == pytest.approx(0.001 * sum(np.abs(l["kernel"]).sum() for l in prox.params[:2]), rel=0.2)
+
+
+def test_group_lasso_switches_off_whole_units(split):
+    run = reglab.fit(split, kernel_regularizer=reglab.group_lasso(0.001), **SEED_RUN)
+    arch = run.effective_architecture()
+    assert arch[0] == 2 and arch[-1] == 1 and arch[1] < 100 and arch[2] < 100
+    inputs_alive = np.ones(2, bool)
+    for layer in run.params[:2]:  # zeros come in whole columns: a unit is off, or on for every live input
+        columns = np.asarray(layer["kernel"])
+        off = np.all(columns == 0, axis=0)
+        assert off.any() and not np.any(columns[np.ix_(inputs_alive, ~off)] == 0)
+        inputs_alive = ~off
+    assert run.final["val_accuracy"] >= 0.85
+
+
+def test_group_lasso_on_inputs_selects_the_informative_features():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(1000, n_features=20, n_informative=3, n_redundant=0, shuffle=False, random_state=1)
+    order = np.random.default_rng(0).permutation(len(y))  # shuffle samples, keep the informative columns first
+    run = reglab.fit((X[order], y[order]), hidden=(64, 64), optimizer="sgd", learning_rate=0.1, batch_size=800,
+                     epochs=1000, kernel_regularizer=[reglab.group_lasso(0.2, groups="inputs"), None, None])
+    assert np.flatnonzero(reglab.results.live_units(run.params)[0]).tolist() == [0, 1, 2]
+    assert run.final["val_accuracy"] > 0.85
+
+
+def test_decoupled_decay_differs_from_l2_under_adam_and_equals_it_under_sgd(split):
+    wd = 0.01
+    everywhere = [reglab.l2(wd / 2)] * 3  # d/dw of (wd/2) w^2 is wd * w: Keras's decay step under SGD
+    common = {"learning_rate": 0.05, "epochs": 30, "hidden": (16, 16)}
+    for optimizer, equal in (("sgd", True), ("adam", False)):
+        decayed = train_one(ModelConfig(optimizer=optimizer, weight_decay=wd, **common), split)
+        penalized = train_one(ModelConfig(optimizer=optimizer, kernel_regularizer=everywhere,
+                                          bias_regularizer=everywhere, **common), split)
+        close = all(np.allclose(a[k], b[k], rtol=1e-4, atol=1e-6)
+                    for a, b in zip(decayed.params, penalized.params) for k in a)
+        assert close == equal, optimizer
+
+
+def test_max_norm_bounds_every_units_incoming_weights(split):
+    run = reglab.fit(split, max_norm=0.5, learning_rate=0.01, epochs=100)
+    for layer, limited in zip(run.params, (True, True, False)):
+        norms = np.linalg.norm(layer["kernel"], axis=0)
+        if limited:
+            assert norms.max() <= 0.5 * (1 + 1e-5) and norms.max() > 0.45
+        else:
+            assert norms.max() > 0.5  # the output layer is free, as with one regularizer
+
+
+def test_early_stopping_restores_the_best_epochs_weights(split):
+    config = ModelConfig(learning_rate=0.01, epochs=300,
+                         early_stopping={"patience": 15, "restore_best_weights": True})
+    stopped = train_one(config, split)
+    best, stop = stopped.info["best_epoch"], stopped.info["stopped_epoch"]
+    val = stopped.history["val_data_loss"]
+    assert 0 < best < stop < 300 and stop == best + 15
+    assert np.all(np.isnan(val[stop:])) and not np.any(np.isnan(val[:stop]))
+    assert np.argmin(val[:stop]) == best - 1
+    replay = train_one(config.replace(epochs=best, early_stopping=None), split)
+    for a, b in zip(stopped.params, replay.params):
+        np.testing.assert_array_equal(a["kernel"], b["kernel"])
+    run = reglab.fit(split, learning_rate=0.01, epochs=300, early_stopping={"patience": 15, "restore_best_weights": True})
+    assert run.final_epoch == best and run.final["val_data_loss"] == pytest.approx(val[best - 1])
+
+
+def test_early_stopping_without_restore_keeps_the_last_weights_and_accuracy_maximizes(split):
+    config = ModelConfig(learning_rate=0.01, epochs=200, early_stopping={"monitor": "val_accuracy", "patience": 3})
+    t = train_one(config, split)
+    stop = t.info["stopped_epoch"]
+    acc = t.history["val_accuracy"][:stop]
+    assert stop > 0 and acc[t.info["best_epoch"] - 1] == acc.max()
+    replay = train_one(config.replace(epochs=stop, early_stopping=None), split)
+    np.testing.assert_array_equal(t.params[1]["kernel"], replay.params[1]["kernel"])
+
+
+@pytest.mark.parametrize("settings, field", [
+    ({"kernel_regularizer": "l1(0.01, method=lasso)"}, "kernel_regularizer.method"),
+    ({"kernel_regularizer": {"l1": 0.01, "method": "exact"}}, "kernel_regularizer.method"),
+    ({"kernel_regularizer": "l1(-0.01, method=proximal)"}, "kernel_regularizer.l1"),
+    ({"kernel_regularizer": "group_lasso(-1)"}, "kernel_regularizer.group"),
+    ({"kernel_regularizer": "group_lasso(0.1, groups=layers)"}, "kernel_regularizer"),
+    ({"early_stopping": {"patience": -1}}, "early_stopping.patience"),
+    ({"early_stopping": {"monitor": "val_auc"}}, "early_stopping.monitor"),
+    ({"early_stopping": {"patiance": 3}}, "early_stopping.patiance"),
+    ({"weight_decay": -0.1}, "weight_decay"),
+    ({"max_norm": 0}, "max_norm"),
+])
+def test_bad_sparse_settings_give_one_line(settings, field):
+    with pytest.raises(ReglabError) as err:
+        ModelConfig(**settings)
+    assert str(err.value).startswith(field + ":") and "\n" not in str(err.value)
+
+
+def test_sparse_regularizers_parse_from_text():
+    assert reglab.regularizers.get("l1(0.001, method=proximal)") == reglab.l1(0.001, method="proximal")
+    assert reglab.regularizers.get("group_lasso(0.01, groups=inputs)") == reglab.group_lasso(0.01, "inputs")
+    config = ModelConfig(kernel_regularizer="l1_l2(l1=0.01, l2=0.001, method=proximal)")
+    assert ModelConfig(**config.to_dict()) == config
