@@ -148,7 +148,7 @@ def test_early_stopping_without_restore_keeps_the_last_weights_and_accuracy_maxi
     ({"kernel_regularizer": {"l1": 0.01, "method": "exact"}}, "kernel_regularizer.method"),
     ({"kernel_regularizer": "l1(-0.01, method=proximal)"}, "kernel_regularizer.l1"),
     ({"kernel_regularizer": "group_lasso(-1)"}, "kernel_regularizer.group"),
-    ({"kernel_regularizer": "group_lasso(0.1, groups=layers)"}, "kernel_regularizer"),
+    ({"kernel_regularizer": "group_lasso(0.1, groups=layers)"}, "kernel_regularizer.groups"),
     ({"early_stopping": {"patience": -1}}, "early_stopping.patience"),
     ({"early_stopping": {"monitor": "val_auc"}}, "early_stopping.monitor"),
     ({"early_stopping": {"patiance": 3}}, "early_stopping.patiance"),
