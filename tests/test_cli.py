@@ -11,25 +11,47 @@ def reglab(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "reglab", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+DEMO_MODELS = ["none", "l1(0.001)", "l2(0.01)", "dropout 0.2", "l1(0.001) proximal"]
+
+
 def test_demo_writes_report_figures_and_metrics(tmp_path):
     out = tmp_path / "demo"
     done = reglab("demo", "--epochs", "3", "--seed", "1", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    for name in ("none", "l1(0.001)", "l2(0.01)", "dropout 0.2"):
+    for name in DEMO_MODELS:
         assert name in done.stdout
-    assert {p.name for p in out.iterdir()} >= {"report.html", "metrics.json", "regions.png", "curves.png", "weights.png", "runs"}
+    assert {p.name for p in out.iterdir()} >= {"report.html", "metrics.json", "regions.png", "curves.png", "weights.png",
+                                               "matrices.png", "path.png", "sparsity.png", "claim-l2.png", "claim-bias.png",
+                                               "runs"}
     metrics = json.loads((out / "metrics.json").read_text())
-    assert [m["name"] for m in metrics["models"]] == ["none", "l1(0.001)", "l2(0.01)", "dropout 0.2"]
+    assert [m["name"] for m in metrics["models"]] == DEMO_MODELS
     lasso = metrics["models"][1]
     assert lasso["config"]["kernel_regularizer"] == {"l1": 0.001, "l2": 0.0} and lasso["config"]["seed"] == 1
     assert set(lasso["final"]) >= {"data_loss", "val_data_loss", "loss", "val_loss", "accuracy", "val_accuracy", "penalty"}
     assert lasso["final"]["loss"] == pytest.approx(lasso["final"]["data_loss"] + lasso["final"]["penalty"])
-    assert lasso["train_seconds"] > 0
+    assert lasso["train_seconds"] > 0 and lasso["effective_architecture"][0] == 2
     layer = lasso["layers"][1]
-    assert layer["size"] == 128 * 128 and set(layer) >= {"zeros", "below_1e-3", "below_1e-2", "l1", "l2"}
+    assert layer["size"] == 128 * 128 and set(layer) >= {"zeros", "below_1e-3", "below_1e-2", "l1", "l2", "dead_units"}
+    # the lambda path: l1_proximal and l2 at 4 strengths, 1 seed; the two equal to demo models were not retrained
+    assert [(p["regularizer"], p["strength"]) for p in metrics["path"]][:2] == [("l1_proximal", 1e-4), ("l1_proximal", 1e-3)]
+    assert len(metrics["path"]) == 8 and metrics["path"][1]["name"] == "l1(0.001) proximal"
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 3
+    assert report.count("data:image/png;base64,") == 8  # every PNG of the folder, embedded
+    for claim in ("L1 drives weights to zero", "L2 shrinks weights smoothly", "A large λ underfits", "for biases"):
+        assert claim in report
     assert "jax" in report and "reglab demo --seed 1 --epochs 3" in report and "kernel_regularizer" in report
+
+
+def test_demo_features_recovers_the_informative_inputs(tmp_path):
+    done = reglab("demo", "features", "--out", str(tmp_path / "f"))
+    assert done.returncode == 0, done.stderr
+    assert "precision" in done.stdout and "recall" in done.stdout
+    metrics = json.loads((tmp_path / "f" / "metrics.json").read_text())
+    scores = {m["name"]: m["selection"] for m in metrics["models"]}
+    best = max(scores.values(), key=lambda s: (s["recall"], s["precision"]))
+    assert best["recall"] == 1.0 and best["precision"] >= 0.8
+    assert scores["none"]["selected"] == 20 and scores["l1(0.05)"]["selected"] == 20  # no exact zeros without a prox step
+    assert "inputs.png" in {p.name for p in (tmp_path / "f").iterdir()}
 
 
 def test_run_takes_a_spec_and_overrides(tmp_path):

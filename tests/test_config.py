@@ -71,15 +71,19 @@ def test_fit_rejects_unknown_settings():
         reglab.fit("moons", kernel_regulariser="l1")
 
 
-def test_seed_spec_parses_to_the_lectures_four_models():
+def test_seed_spec_parses_to_the_lectures_models_and_a_lambda_path():
     study = spec.read(spec.builtin("seed"))
-    assert [name for name, _ in study.models] == ["none", "l1(0.001)", "l2(0.01)", "dropout 0.2"]
-    none, lasso, ridge, dropout = (c for _, c in study.models)
+    assert [name for name, _ in study.models] == ["none", "l1(0.001)", "l2(0.01)", "dropout 0.2", "l1(0.001) proximal"]
+    none, lasso, ridge, dropout, prox = (c for _, c in study.models)
     assert none.hidden == (128, 128) and none.learning_rate == 0.01 and none.epochs == 2000
     assert lasso.kernel_regularizers() == (reglab.l1(0.001),) * 2 + (None,)
     assert ridge.kernel_regularizers()[0] == reglab.l2(0.01) and dropout.dropout == 0.2
+    assert prox.kernel_regularizers()[0] == reglab.l1(0.001, method="proximal")
     assert study.data == {"name": "moons", "n": 100, "noise": 0.25, "seed": 2} and study.validation_split == 0.2
+    assert study.grid.regularizers == ("l1_proximal", "l2") and study.grid.lambdas == (1e-4, 1e-3, 1e-2, 1e-1)
     assert spec.read("examples/seed.toml") == study
+    assert spec.read("examples/features.toml") == spec.read(spec.builtin("features"))
+    assert spec.read("examples/sweep.toml") == spec.read(spec.builtin("sweep"))
 
 
 @pytest.mark.parametrize("doc, field", [

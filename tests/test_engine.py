@@ -29,6 +29,11 @@ def test_penalty_matches_hand_computation():
     # layer 1: 0.1 * (1 + 2 + 0.5 + 0) + 0.2 * (9 + 1); layer 2: 0.01 * (4 + 2) + 0.5 * (16 + 4)
     expected = 0.1 * 3.5 + 0.2 * 10 + 0.01 * 6 + 0.5 * 20
     assert float(penalties.penalty(params, coef)) == pytest.approx(expected, rel=1e-6)
+    coef["kernel_l1_prox"] = jnp.array([0.0, 1.0])
+    coef["group_units"] = jnp.array([0.5, 0.0])  # column norms of layer 1: sqrt(1.25), 2
+    assert float(penalties.penalty(params, coef)) == pytest.approx(expected, rel=1e-6)  # off unless asked
+    assert float(penalties.penalty(params, coef, proximal=True, groups=True)) == pytest.approx(
+        expected + 6.0 + 0.5 * (np.sqrt(1.25) + 2.0), rel=1e-6)
 
 
 def test_l1_gradient_is_the_sign_and_zero_at_zero():

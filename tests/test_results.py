@@ -74,7 +74,7 @@ def test_views_draw_figures_from_results():
     assert isinstance(regions, Figure) and len([a for a in regions.axes if a.get_visible()]) == 2
     assert regions.axes[0].get_xlim() == (-2.0, 3.0) and regions.axes[0].get_ylim() == (-1.5, 2.0)
     assert len(reglab.plot.loss_curves(runs).axes) == 2
-    assert len(reglab.plot.weights(runs).axes) == 4  # 2 runs x 2 layers
+    assert len(reglab.plot.weights(runs).axes) == 2  # a panel per layer, the runs overlaid
     with pytest.raises(ReglabError, match="^decision regions"):
         reglab.plot.decision_regions(runs, data.split(data.load("iris")))
 

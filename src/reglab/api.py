@@ -76,12 +76,23 @@ class StudyResult:
 
 def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") -> StudyResult:
     """Train every model of ``study`` and write ``out`` (default ``reglab-out/<study.name>``): ``report.html``,
-    the PNG figures, ``metrics.json`` and ``runs/<model>/``. The folder appears complete or not at all."""
+    the PNG figures, ``metrics.json`` and ``runs/<model>/``. A ``[sweep]`` in the spec adds its lambda path to the
+    report (its models train alongside). The folder appears complete or not at all."""
+    from .sweeps import model_name, model_row
+    from .results.store import frame_from_rows
+
     start = time.perf_counter()
     split = study.load_split()  # bad data fail here, before any training or writing
     out = Path(out or Path("reglab-out") / study.name)
-    runs = _train(list(study.models), split, progress)
-    _write_outputs(out, study, split, runs, rerun or f"reglab run SPEC.toml --out {out}")
+    points = study.grid.points(study.base) if study.grid else []
+    lrs = study.grid.learning_rates if study.grid else ()
+    known = {config: i for i, (_, config) in enumerate(study.models)}
+    extra = [(model_name(p, lrs), c) for p, c in points if c not in known]  # a path point the study has is reused
+    trained = _train(list(study.models) + extra, split, progress)
+    runs, more = trained[:len(study.models)], iter(trained[len(study.models):])
+    path_runs = [runs[known[c]] if c in known else next(more) for _, c in points]
+    frame = frame_from_rows([model_row(p, r, 0) for (p, _), r in zip(points, path_runs)], len(lrs) > 1) if points else None
+    _write_outputs(out, study, split, runs, rerun or f"reglab run SPEC.toml --out {out}", frame)
     return StudyResult(study, split, runs, out, time.perf_counter() - start)
 
 
@@ -97,13 +108,14 @@ def _from_arrays(X, y) -> datasets.Dataset:
     return datasets.Dataset("arrays", X, codes.astype(np.int32), tuple(classes.tolist()), tuple(f"x{i + 1}" for i in range(X.shape[1])))
 
 
-def _train(named, split, progress) -> list[Run]:
+def _train(named, split, progress, mode="auto") -> list[Run]:
     from .engine import train_many  # JAX is imported only when something is trained
 
     configs = [config for _, config in named]
     bar = _progress_bar(len(configs)) if progress else None
     try:
-        trained = train_many(configs, split, on_done=(lambda i, t: bar.advance(bar.task_ids[0])) if bar else None)
+        trained = train_many(configs, split, mode=mode,
+                             on_done=(lambda i, t: bar.advance(bar.task_ids[0])) if bar else None)
     finally:
         if bar:
             bar.stop()
@@ -136,9 +148,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
-def _write_outputs(out: Path, study: Study, split, runs, rerun: str):
+def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=None):
     from .views import plot_decision_regions, plot_loss_curves, plot_weight_histograms
+    from .views.claims import claims
     from .views.report import render
+    from .views.sparsity import plot_weight_matrices
     from .views.style import png_bytes
 
     figures = []
@@ -150,20 +164,34 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str):
                     "penalty dashed.", png_bytes(plot_loss_curves(runs))))
     figures.append(("weights.png", "Kernel weight histograms per layer (log counts), with the share of exact "
                     "zeros and of |w| < 1e-3.", png_bytes(plot_weight_histograms(runs))))
+    sections = claims(runs, path_frame)
+    if not any(name == "matrices.png" for s in sections for name, _, _ in s["figures"]):
+        figures.append(("matrices.png", "Every kernel as an image: blue negative, red positive, exact zeros white.",
+                        png_bytes(plot_weight_matrices(runs))))
     d = split.dataset
+    informative = d.params.get("informative")
+    if d.X.shape[1] > 2 or informative:
+        sections.append(_inputs_section(runs, d, informative))
     data_summary = (f"{d.name} {d.params}: {len(d.y)} samples, {d.X.shape[1]} features, {d.n_classes} classes; "
                     f"{len(split.y_train)} train / {len(split.y_val)} validation ({split.method} split, "
                     f"validation_split={split.validation_split:g})")
     metrics = {"study": study.name, "data": {**study.data, "validation_split": study.validation_split, "split": study.split},
                "versions": versions(), "rerun": rerun, "models": [r.summary() for r in runs]}
-    html = render(study.title, study.description, data_summary, runs, figures, versions(), rerun)
+    if informative:
+        from .views.sparsity import selection_scores
+
+        for entry, run in zip(metrics["models"], runs):
+            entry["selection"] = selection_scores(run, informative)
+    if path_frame is not None:
+        metrics["path"] = path_frame.to_dict(orient="records")
+    html = render(study.title, study.description, data_summary, runs, figures, versions(), rerun, sections)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     try:
-        for name, _, png in figures:
+        for name, _, png in figures + [f for section in sections for f in section["figures"]]:
             (partial / name).write_bytes(png)
         (partial / "metrics.json").write_text(json.dumps(metrics, indent=1))
         for run in runs:
@@ -173,6 +201,28 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str):
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def _inputs_section(runs, dataset, informative):
+    """Which inputs each model still uses, as a bar chart; with the truth known, precision and recall."""
+    from .views.report import _table
+    from .views.sparsity import plot_input_norms, selection_scores
+    from .views.style import png_bytes
+
+    fig = plot_input_norms(runs, dataset.feature_names, informative)
+    section = {"title": "Which inputs each model uses", "figures": [("inputs.png", "Each input's outgoing weight "
+               "norm ‖W₁[i,:]‖₂ (log scale); orange: truly informative; ✕: not used (no non-zero path to the output).",
+               png_bytes(fig))]}
+    if not informative:
+        section["text"] = "An input is used while some path of non-zero weights leads from it to the output."
+        return section
+    rows = [{"model": r.name, **selection_scores(r, informative), "val_accuracy": r.final["val_accuracy"]} for r in runs]
+    section["text"] = (f"The informative inputs are {', '.join(dataset.feature_names[i] for i in informative)}; the "
+                       "rest are pure noise. Selected: the inputs with a non-zero path to the output.")
+    columns = [("model", "model", "{}"), ("selected", "inputs used", "{}"), ("precision", "precision", "{:.2f}"),
+               ("recall", "recall", "{:.2f}"), ("val_accuracy", "val acc", "{:.3f}")]
+    section["html"] = [_table(rows, columns)]
+    return section
 
 
 def _swap_in(partial: Path, out: Path):

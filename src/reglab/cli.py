@@ -34,12 +34,23 @@ def main():
     """reglab: see and measure what regularization does to a neural network, in seconds."""
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @_common
-def demo(out, seed, epochs):
-    """The lecture's study: moons, a 2-128-128-1 MLP, Adam(0.01), 2000 epochs, and four models
-    (none, l1(0.001), l2(0.01), dropout 0.2). Prints a table and writes reglab-out/demo/report.html."""
-    _run(specs.builtin("seed"), out, seed, epochs, "reglab demo")
+@click.pass_context
+def demo(ctx, out, seed, epochs):
+    """The lecture's study: moons, a 2-128-128-1 MLP, Adam(0.01), 2000 epochs, and five models (none, l1(0.001),
+    l2(0.01), dropout 0.2, and l1(0.001) with proximal steps), plus a small lambda path for the lecture's claims.
+    Prints a table and writes reglab-out/demo/report.html. `reglab demo features` runs the feature-selection study."""
+    if ctx.invoked_subcommand is None:
+        _run(specs.builtin("seed"), out, seed, epochs, "reglab demo")
+
+
+@demo.command("features")
+@_common
+def demo_features(out, seed, epochs):
+    """Feature selection: 3 informative inputs among 20; none, L1 (subgradient and proximal), group lasso on the
+    inputs and L2, each on the input layer. Prints which inputs each model keeps, with precision and recall."""
+    _run(specs.builtin("features"), out, seed, epochs, "reglab demo features")
 
 
 @main.command()
@@ -142,7 +153,25 @@ def _run(spec_path, out, seed, epochs, command):
         sys.exit(2)
     console = Console(width=None if sys.stdout.isatty() else 120)  # a pipe gets the whole table, not 80 columns
     console.print(_table(result))
+    informative = result.split.dataset.params.get("informative")
+    if informative:
+        console.print(_selection_table(result, informative))
     console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+
+
+def _selection_table(result, informative):
+    from rich.table import Table
+
+    from .views.sparsity import selection_scores
+
+    names = result.split.dataset.feature_names
+    table = Table(title=f"inputs used (informative: {', '.join(names[i] for i in informative)})")
+    for name in ("model", "inputs used", "precision", "recall"):
+        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=name == "model")
+    for run in result.runs:
+        scores = selection_scores(run, informative)
+        table.add_row(run.name, str(scores["selected"]), f"{scores['precision']:.2f}", f"{scores['recall']:.2f}")
+    return table
 
 
 def _table(result):

@@ -1,7 +1,7 @@
 """A sweep's grid: regularizer kinds x strengths x learning rates x seeds, expanded into ModelConfigs.
 
 Strengths use Keras's scaling: for ``l1`` and ``l2`` the lambda is the factor of ``l1(lambda)`` / ``l2(lambda)``
-(no 1/2); for ``l1_l2`` it is split as ``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's
+(no 1/2), and ``l1_proximal`` is ``l1(lambda, method="proximal")``; for ``l1_l2`` it is split as ``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's
 ElasticNet convention); for ``dropout`` the strength is the dropout rate after every hidden layer. Penalties go on
 the hidden kernels, as ``kernel_regularizer`` with one regularizer does.
 """
@@ -17,7 +17,7 @@ from .config import ModelConfig
 from .errors import ReglabError
 from .regularizers import Regularizer
 
-KINDS = ("l1", "l2", "l1_l2", "dropout")
+KINDS = ("l1", "l1_proximal", "l2", "l1_l2", "dropout")
 DEFAULT_LAMBDAS = {"start": 1e-5, "stop": 1e-1, "num": 16}
 DEFAULT_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
 
@@ -76,6 +76,7 @@ class Grid:
         if kind == "dropout":
             return {"dropout": strength}
         reg = {"l1": Regularizer(l1=strength), "l2": Regularizer(l2=strength),
+               "l1_proximal": Regularizer(l1=strength, method="proximal"),
                "l1_l2": Regularizer(l1=self.l1_ratio * strength, l2=(1 - self.l1_ratio) * strength)}[kind]
         return {"kernel_regularizer": reg}
 

@@ -91,15 +91,18 @@ def group_lasso(group: float = 0.01, groups: str = "units") -> Regularizer:
 
 _FACTORIES = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "group_lasso": group_lasso}
 _CALL = re.compile(r"^\s*(\w+)\s*(?:\((.*)\))?\s*$")
-_ALLOWED = ("null, 'l1', 'l2', 'l1_l2', 'group_lasso', a call such as 'l1(0.001)', 'l1(0.001, method=proximal)', "
+_ALLOWED = ("'none', 'l1', 'l2', 'l1_l2', 'group_lasso', a call such as 'l1(0.001)', 'l1(0.001, method=proximal)', "
             "'l1_l2(l1=0.01, l2=0.001)' or 'group_lasso(0.01, groups=inputs)', or {l1=..., l2=..., method=...}")
 _KEYS = {"l1", "l2", "method", "group", "groups"}
 
 
 def get(value, field: str = "regularizer") -> Regularizer | None:
-    """A Regularizer from what a user may write: None, a Regularizer, a name, a call string or a mapping."""
+    """A Regularizer from what a user may write: None (or "none"), a Regularizer, a name, a call string or a
+    mapping."""
     if value is None or isinstance(value, Regularizer):
         return value
+    if isinstance(value, str) and value.strip().lower() in ("none", "null", ""):  # TOML has no null
+        return None
     if isinstance(value, dict):
         if set(value) - _KEYS:
             raise ReglabError(field, value, _ALLOWED)

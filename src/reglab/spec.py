@@ -21,7 +21,9 @@
 
     [[models]]                          # one table per model: a name and ModelConfig fields
     name = "l1(0.001)"
-    kernel_regularizer = "l1(0.001)"    # or "l2(0.01)", "l1_l2(l1=0.01, l2=0.01)", {l1 = 0.001}, or a list per layer
+    kernel_regularizer = "l1(0.001)"    # or "l2(0.01)", "l1_l2(l1=0.01, l2=0.01)", "l1(0.001, method=proximal)",
+                                        # "group_lasso(0.01, groups=inputs)", {l1 = 0.001}, or a list per Dense
+                                        # layer such as ["l1(0.001)", "l1(0.001)", "none"]
 
     [plot]
     xlim = [-2, 3]                      # decision-region window (default: the lecture's for moons, else the data's)
@@ -79,12 +81,14 @@ class Study:
         return data.split(dataset, self.validation_split, self.split, self.split_seed)
 
     def with_overrides(self, seed=None, epochs=None) -> "Study":
-        """The same study with every model's seed and/or epochs replaced (CLI --seed / --epochs)."""
+        """The same study with every model's seed and/or epochs replaced (CLI --seed / --epochs); a seed also
+        replaces the seeds of the [sweep] grid."""
         changes = {k: v for k, v in (("seed", seed), ("epochs", epochs)) if v is not None}
         if not changes:
             return self
+        grid = self.grid if seed is None or self.grid is None else replace(self.grid, seeds=(seed,))
         return replace(self, models=tuple((n, c.replace(**changes)) for n, c in self.models),
-                       base=self.base.replace(**changes))
+                       base=self.base.replace(**changes), grid=grid)
 
 
 def read(path) -> Study:

@@ -80,25 +80,28 @@ def model_name(point, learning_rates) -> str:
     return f"{point.regularizer}({point.strength:.3g}){lr} seed {point.seed}"
 
 
+def model_row(point, run, chunk) -> dict:
+    """What a sweep keeps of one model (a row of ``models.json``); a diverged model's final figures are NaN."""
+    diverged = run.diverged
+    return {"index": point.index, "name": run.name, "chunk": chunk, "point": point.__dict__,
+            "config": run.config.to_dict(), "diverged": diverged,
+            "final": {k: (float("nan") if diverged else v) for k, v in run.final.items()},
+            "kernel_fractions": run.kernel_fractions(), "layers": run.layer_stats(),
+            "train_seconds": run.train_seconds, "compile_seconds": run.compile_seconds, "info": run.extra}
+
+
+def train_points(points, split, learning_rates, mode="auto", progress=False, chunk=0):
+    """Train grid points; returns (runs, rows) in point order."""
+    from .api import _train
+
+    named = [(model_name(point, learning_rates), config) for point, config in points]
+    runs = _train(named, split, progress, mode=mode)
+    return runs, [model_row(point, run, chunk) for (point, _), run in zip(points, runs)]
+
+
 def _train_chunk(store, chunk_id, part, split, mode):
-    from .engine import train_many
-
-    trained = train_many([config for _, config in part], split, mode=mode)
-    manifest_grid = store.manifest()["grid"]
-    rows, histories, params = [], [], []
-    for (point, config), t in zip(part, trained):
-        from .results import Run
-
-        run = Run(model_name(point, manifest_grid["learning_rates"]), config, t.history, t.params,
-                  split.dataset.classes, t.compile_seconds, t.train_seconds, t.info)
-        final = {k: (v if not t.diverged else float("nan")) for k, v in run.final.items()}
-        rows.append({"index": point.index, "name": run.name, "chunk": chunk_id, "point": point.__dict__,
-                     "config": config.to_dict(), "diverged": t.diverged, "final": final,
-                     "kernel_fractions": run.kernel_fractions(), "layers": run.layer_stats(),
-                     "train_seconds": t.train_seconds, "compile_seconds": t.compile_seconds, "info": t.info})
-        histories.append(t.history)
-        params.append(t.params)
-    store.write_chunk(chunk_id, rows, histories, params)
+    runs, rows = train_points(part, split, store.manifest()["grid"]["learning_rates"], mode, chunk=chunk_id)
+    store.write_chunk(chunk_id, rows, [r.recorded for r in runs], [r.params for r in runs])
 
 
 def _manifest(split, base, grid, points, chunk_size) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import checks
+from ..errors import ReglabError
 from .dataset import Dataset
 
 
@@ -40,6 +41,26 @@ def blobs(n: int = 100, noise: float = 1.0, seed: int = 0, centers: int = 2) -> 
     centers = checks.integer("centers", centers, low=2)
     X, y = make_blobs(n, n_features=2, centers=centers, cluster_std=noise, random_state=seed)
     return _dataset("blobs", X, y, n=n, noise=noise, seed=seed, centers=centers)
+
+
+def classification(n: int = 1000, n_features: int = 20, n_informative: int = 3, seed: int = 1) -> Dataset:
+    """``sklearn.datasets.make_classification`` with ``n_informative`` informative features first and the rest pure
+    noise (no redundant or repeated ones); rows shuffled with ``seed``, columns kept, so the truth is known:
+    ``params["informative"]`` lists the informative columns."""
+    from sklearn.datasets import make_classification
+
+    n, seed = checks.integer("n", n, low=2), checks.integer("seed", seed, low=0)
+    n_features = checks.integer("n_features", n_features, low=1)
+    n_informative = checks.integer("n_informative", n_informative, low=1)
+    if n_informative > n_features:
+        raise ReglabError("n_informative", n_informative, f"an integer <= n_features ({n_features})")
+    X, y = make_classification(n, n_features=n_features, n_informative=n_informative, n_redundant=0, n_repeated=0,
+                               shuffle=False, random_state=seed)
+    order = np.random.default_rng(seed).permutation(n)
+    names = tuple(f"f{i + 1}" for i in range(n_features))
+    return Dataset("classification", X[order].astype(np.float32), y[order].astype(np.int32), (0, 1), names,
+                   {"n": n, "n_features": n_features, "n_informative": n_informative, "seed": seed,
+                    "informative": list(range(n_informative))})
 
 
 def xor(n: int = 200, noise: float = 0.0, seed: int = 0) -> Dataset:

@@ -14,7 +14,8 @@ from . import generators
 from .dataset import Dataset
 
 BUNDLED = ("iris", "wine", "breast_cancer", "digits")
-GENERATORS = {name: getattr(generators, name) for name in ("moons", "circles", "blobs", "xor", "gauss", "spiral")}
+GENERATORS = {name: getattr(generators, name)
+              for name in ("moons", "circles", "blobs", "xor", "gauss", "spiral", "classification")}
 NAMES = tuple(GENERATORS) + BUNDLED + ("csv",)
 
 

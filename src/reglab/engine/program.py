@@ -38,7 +38,6 @@ class Program:
     batch_size: int
     n_train: int
     n_val: int
-    orthant: bool = False  # some L1 factor uses method="proximal"
     groups: bool = False  # some group-lasso factor
     max_norm: bool = False  # some max-norm constraint
     weight_decay: bool = False  # decoupled weight decay
@@ -90,7 +89,6 @@ def plan(config, split) -> tuple[Program, dict]:
         batch_size=config.batch_size,
         n_train=len(split.y_train),
         n_val=len(split.y_val),
-        orthant=bool(hparams["kernel_l1_prox"].any() or hparams["bias_l1_prox"].any()),
         groups=bool(hparams["group_units"].any() or hparams["group_inputs"].any()),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()),
         weight_decay=config.weight_decay > 0,
@@ -138,20 +136,27 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
     def no_masks(key):
         return [jnp.ones((program.n_train, w), jnp.float32) for w in widths]
 
+    # Orthant-wise L1 is always part of the program (its steps are the identity where the factor is 0: measured
+    # within noise of a program without them), so models with and without it share one compiled program.
+    def full_penalty(params):
+        return penalty(params, hparams, proximal=True, groups=program.groups)
+
+    def nonsmooth_penalty(params):  # the terms that act through engine/sparse.py rather than the gradient
+        return full_penalty(params) - penalty(params, hparams)
+
     def objective(params, xb, yb, masks):
         logits = mlp.forward(params, xb, program.activation, masks)
         data = jnp.mean(mlp.per_sample_loss(logits, yb))
-        smooth = penalty(params, hparams, differentiable_only=True)
-        return data + smooth, (data, jnp.sum(mlp.correct(logits, yb)))
+        smooth = penalty(params, hparams)
+        return data + smooth, (data, smooth, jnp.sum(mlp.correct(logits, yb)))
 
     def step(state, batch):
         params, opt_state = state
         idx, masks = batch
-        grads, (data, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks)
-        pen = penalty(params, hparams)  # every term's value, before the update (Keras's batch figure)
-        if program.orthant:
-            grads = [{k: sparse.pseudo_gradient(g[k], p[k], hparams[f"{k}_l1_prox"][i]) for k in p}
-                     for i, (g, p) in enumerate(zip(grads, params))]
+        grads, (data, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks)
+        pen = pen + nonsmooth_penalty(params)  # every term's value, before the update (Keras's batch figure)
+        grads = [{k: sparse.pseudo_gradient(g[k], p[k], hparams[f"{k}_l1_prox"][i]) for k in p}
+                 for i, (g, p) in enumerate(zip(grads, params))]
         if program.groups:
             grads = [{**g, "kernel": _grouped(sparse.group_pseudo_gradient, g["kernel"], p["kernel"], i)}
                      for i, (g, p) in enumerate(zip(grads, params))]
@@ -161,9 +166,8 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
             rate = hparams["learning_rate"] * hparams["weight_decay"]
             new = jax.tree.map(lambda w: w - rate * w, new)
         new = optax.apply_updates(new, updates)
-        if program.orthant:
-            new = [{k: sparse.orthant_project(n[k], p[k], g[k], hparams[f"{k}_l1_prox"][i]) for k in p}
-                   for i, (n, p, g) in enumerate(zip(new, params, grads))]
+        new = [{k: sparse.orthant_project(n[k], p[k], g[k], hparams[f"{k}_l1_prox"][i]) for k in p}
+               for i, (n, p, g) in enumerate(zip(new, params, grads))]
         if program.groups:
             new = [{**n, "kernel": _grouped(lambda z, w, lam, axis, p=g["kernel"]: sparse.group_project(z, w, p, lam, axis),
                                             n["kernel"], p["kernel"], i)}
@@ -195,7 +199,7 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
             sums[1] / program.n_train,
             sums[2] / program.n_train,
             jnp.mean(mlp.per_sample_loss(val_logits, y_val)),
-            penalty(params, hparams),
+            full_penalty(params),
             jnp.mean(mlp.correct(val_logits, y_val)),
         )
         return state, jnp.stack(row)

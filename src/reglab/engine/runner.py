@@ -29,14 +29,12 @@ MODES = ("auto", "threads", "vectorized")
 @dataclass
 class Trained:
     """What one training run produced, as NumPy: final params, per-epoch history, and timings in seconds.
-    ``diverged``: some loss or weight became NaN or infinite (that model's figures are then meaningless).
     ``info``: ``stopped_epoch`` and ``best_epoch`` of early stopping (1-based; 0 when it did not act)."""
 
     params: list
     history: dict
     compile_seconds: float
     train_seconds: float
-    diverged: bool = False
     info: dict = None
 
 
@@ -84,10 +82,7 @@ def _to_numpy(params, history, info, compile_seconds, seconds) -> Trained:
     params = [{name: np.asarray(w) for name, w in layer.items()} for layer in params]
     history = {k: np.asarray(v) for k, v in history.items()}
     info = {k: int(v) for k, v in info.items()}
-    ran = slice(0, info["stopped_epoch"] or None)  # epochs after an early stop are NaN by design
-    finite = all(np.all(np.isfinite(v[ran])) for v in history.values()) and all(
-        np.all(np.isfinite(w)) for layer in params for w in layer.values())
-    return Trained(params, history, compile_seconds, seconds, diverged=not finite, info=info)
+    return Trained(params, history, compile_seconds, seconds, info=info)
 
 
 def train_one(config, split) -> Trained:

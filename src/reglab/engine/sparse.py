@@ -31,15 +31,14 @@ EPSILON = 1e-7  # Keras's backend epsilon, used by MaxNorm
 
 def pseudo_gradient(g, w, lam):
     """The L1 pseudo-gradient for factor ``lam`` (equals g where lam == 0)."""
-    at_zero = jnp.sign(g) * jnp.maximum(jnp.abs(g) - lam, 0.0)
+    at_zero = g - jnp.clip(g, -lam, lam)  # sign(g) * max(|g| - lam, 0)
     return jnp.where(w != 0, g + lam * jnp.sign(w), at_zero)
 
 
 def orthant_project(z, w, p, lam):
     """Zero the entries of the stepped weights z that left their orthant; untouched where lam == 0."""
     orthant = jnp.where(w != 0, jnp.sign(w), -jnp.sign(p))
-    projected = jnp.where(jnp.sign(z) == orthant, z, 0.0)
-    return jnp.where(lam > 0, projected, z)
+    return jnp.where((lam > 0) & (z * orthant <= 0), 0.0, z)
 
 
 def group_pseudo_gradient(g, w, lam, axis):

@@ -63,6 +63,13 @@ class Run:
         """The figures of ``final_epoch``, as floats."""
         return {k: float(v[self.final_epoch - 1]) for k, v in self.history.items()}
 
+    @property
+    def diverged(self) -> bool:
+        """Some loss or weight became NaN or infinite (epochs after an early stop are NaN by design)."""
+        ran = slice(0, self.extra.get("stopped_epoch") or None)
+        return not (all(np.all(np.isfinite(v[ran])) for v in self.recorded.values())
+                    and all(np.all(np.isfinite(w)) for layer in self.params for w in layer.values()))
+
     def effective_architecture(self) -> list[int]:
         return effective_architecture(self.params)
 
@@ -72,17 +79,17 @@ class Run:
     def kernel_fractions(self) -> dict:
         return kernel_fractions(self.layer_stats())
 
-    def decision_function(self, X) -> np.ndarray:
-        """Logits [n, n_out] for X [n, n_in] (NumPy, float64)."""
+    def decision_function(self, X, dtype=np.float64) -> np.ndarray:
+        """Logits [n, n_out] for X [n, n_in] (NumPy; float64 unless ``dtype`` says otherwise)."""
         act = _ACTIVATIONS[self.config.activation]
-        h = np.asarray(X, np.float64)
+        h = np.asarray(X, dtype)
         for layer in self.params[:-1]:
-            h = act(h @ layer["kernel"] + layer["bias"])
-        return h @ self.params[-1]["kernel"] + self.params[-1]["bias"]
+            h = act(h @ layer["kernel"].astype(dtype) + layer["bias"].astype(dtype))
+        return h @ self.params[-1]["kernel"].astype(dtype) + self.params[-1]["bias"].astype(dtype)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, dtype=np.float64) -> np.ndarray:
         """Class probabilities [n, n_classes], scikit-learn style (two columns for a binary model)."""
-        z = self.decision_function(X)
+        z = self.decision_function(X, dtype)
         if z.shape[1] == 1:
             p = expit(z[:, 0])
             return np.c_[1 - p, p]

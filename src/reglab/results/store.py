@@ -103,13 +103,8 @@ class SweepStore:
         import pandas as pd
 
         rows = self.models()
-        several_lrs = len(self.manifest()["grid"]["learning_rates"]) > 1
         if per == "model":
-            flat = [{**{k: r["point"][k] for k in POINT_COLUMNS}, "family": _family(r["point"], several_lrs),
-                     "name": r["name"], "diverged": r["diverged"],
-                     **r["final"], **r["kernel_fractions"], "train_seconds": r["train_seconds"], "chunk": r["chunk"]}
-                    for r in rows]
-            return pd.DataFrame(flat)
+            return frame_from_rows(rows, len(self.manifest()["grid"]["learning_rates"]) > 1)
         if per != "epoch":
             raise ReglabError("per", per, "'model' or 'epoch'")
         frames = []
@@ -131,6 +126,15 @@ class SweepStore:
             table["val_loss"] = table["val_data_loss"] + table["val_penalty"]
             table = table.sort_values(["index", "epoch"], ignore_index=True)
         return table
+
+
+def frame_from_rows(rows, several_lrs=False):
+    """The per-model DataFrame from ``models.json`` rows (see ``SweepStore.frame``)."""
+    import pandas as pd
+
+    return pd.DataFrame([{**{k: r["point"][k] for k in POINT_COLUMNS}, "family": _family(r["point"], several_lrs),
+                          "name": r["name"], "diverged": r["diverged"], **r["final"], **r["kernel_fractions"],
+                          "train_seconds": r["train_seconds"], "chunk": r["chunk"]} for r in rows])
 
 
 def _family(point, several_lrs) -> str:

@@ -30,13 +30,15 @@ SUMMARY_COLUMNS = [
     ("val_loss", "val_loss (Keras)", "{:.4g}"),
     ("zeros", "exact zeros", "{:.1%}"),
     ("below_1e-3", "|w|<1e-3", "{:.1%}"),
+    ("architecture", "live units", "{}"),
     ("train_seconds", "train s", "{:.2f}"),
 ]
 
 
 def summary_rows(runs) -> list[dict]:
     """Per model: the final figures, kernel sparsity fractions and training seconds (the CLI prints the same)."""
-    return [{"model": r.name, **r.final, **r.kernel_fractions(), "train_seconds": r.train_seconds} for r in runs]
+    return [{"model": r.name, **r.final, **r.kernel_fractions(), "train_seconds": r.train_seconds,
+             "architecture": " → ".join(map(str, r.effective_architecture()))} for r in runs]
 
 
 def _table(rows, columns):
@@ -47,11 +49,19 @@ def _table(rows, columns):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render(title, intro, data_summary, runs, figures, versions, rerun) -> str:
-    """The report as one HTML string. ``figures``: list of (file name, caption, PNG bytes)."""
+def _figure(name, caption, png):
+    data = base64.b64encode(png).decode()
+    return (f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def render(title, intro, data_summary, runs, figures, versions, rerun, sections=()) -> str:
+    """The report as one HTML string. ``figures``: list of (file name, caption, PNG bytes); ``sections``: dicts
+    with ``title``, ``text`` (plain text) and ``figures``, each shown under its heading after the figures."""
     sparsity_columns = [("model", "model", "{}"), ("layer", "layer", "{}"), ("shape", "shape", "{}"), ("size", "weights", "{}"),
                         ("zeros", "exact zeros", "{}"), ("below_1e-3", "|w|<1e-3", "{}"), ("below_1e-2", "|w|<1e-2", "{}"),
-                        ("l1", "L1 norm", "{:.4g}"), ("l2", "L2 norm", "{:.4g}"), ("bias_l1", "bias L1", "{:.4g}")]
+                        ("dead_units", "dead units", "{}"), ("l1", "L1 norm", "{:.4g}"), ("l2", "L2 norm", "{:.4g}"),
+                        ("bias_l1", "bias L1", "{:.4g}")]
     sparsity = [{**row, "layer": row["layer"] + 1, "shape": "×".join(map(str, row["shape"]))} for row in sparsity_rows(runs)]
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
@@ -63,10 +73,11 @@ def render(title, intro, data_summary, runs, figures, versions, rerun) -> str:
         "penalty, as Keras reports them. Sparsity counts kernel weights of all layers.</p>",
         _table(summary_rows(runs), SUMMARY_COLUMNS),
     ]
-    for name, caption, png in figures:
-        data = base64.b64encode(png).decode()
-        parts.append(f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts += [_figure(*figure) for figure in figures]
+    for section in sections:
+        parts.append(f"<h2>{html.escape(section['title'])}</h2><p>{html.escape(section['text'])}</p>")
+        parts += [_figure(*figure) for figure in section["figures"]]
+        parts += section.get("html", [])
     parts += ["<h2>Weights per layer</h2>", _table(sparsity, sparsity_columns), "<h2>Models</h2>"]
     for run in runs:
         config = html.escape(json.dumps(run.config.to_dict(), indent=1, sort_keys=True))

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 TRAIN_COLOR, VAL_COLOR, PENALTY_COLOR = "#1f77b4", "#ff7f0e", "#555555"
 
@@ -23,15 +23,19 @@ def grid(n, ncols=None, panel=(3.6, 3.2), sharex=False, sharey=False):
     return fig, list(axes[:n])
 
 
-def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
+PLAIN = FuncFormatter(lambda value, _: f"{value:g}")  # "0.01", "1e-05": no mathtext, which is slow to lay out
+
+
 def log_y(ax, numticks=5):
-    """A log y-axis with a few major ticks and no minor ones (matplotlib's default log ticks make a figure of a
-    dozen panels take seconds to lay out)."""
+    """A log y-axis with a few major ticks in plain text and no minor ones (matplotlib's default log ticks, minor
+    ones and mathtext labels, make a figure of a dozen panels take seconds to lay out)."""
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(numticks=numticks))
     ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(PLAIN)

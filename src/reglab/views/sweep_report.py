@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 
 from .paths import best_rows
-from .report import CSS, _table
+from .report import CSS, _figure, _table
 
 BEST_COLUMNS = [("family", "regularizer", "{}"), ("strength", "best λ / rate", "{:.3g}"), ("seeds", "seeds", "{}"),
                 ("val_data_loss", "val data loss (mean)", "{:.4g}"), ("val_data_loss_sd", "± sd", "{:.2g}"),
@@ -29,9 +28,7 @@ def render_sweep(title, data_summary, frame, figures, manifest, versions, rerun,
         "(cross-entropy alone, penalty excluded).</p>",
         _table(rows, BEST_COLUMNS),
     ]
-    for name, caption, png in figures:
-        parts.append(f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts += [_figure(*figure) for figure in figures]
     if len(diverged):
         parts.append("<h2>Diverged models</h2><p>" + ", ".join(html.escape(n) for n in diverged["name"]) + "</p>")
     grid = {k: manifest[k] for k in ("grid", "base", "chunk_size")}

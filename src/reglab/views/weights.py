@@ -7,25 +7,27 @@ import numpy as np
 from .style import grid, log_y
 
 
-def plot_weight_histograms(runs, bins=61):
-    """A row per run, a column per Dense layer: the histogram of the kernel's weights (log counts), with the
-    share of exact zeros and of |w| < 1e-3 written on each panel. Returns a Figure."""
+def plot_weight_histograms(runs, bins=81):
+    """A panel per Dense layer: the histogram of each run's kernel weights drawn as an outline over shared bins
+    (log counts), so that widths compare directly; the legend gives each run's share of exact zeros and of
+    |w| < 1e-3 in that layer. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n_layers = len(runs[0].params)
-    fig, axes = grid(len(runs) * n_layers, n_layers, panel=(3.2, 2.0))
-    for r, run in enumerate(runs):
-        for i, (layer, stats) in enumerate(zip(run.params, run.layer_stats())):
-            ax = axes[r * n_layers + i]
-            w = np.asarray(layer["kernel"]).ravel()
-            edge = max(float(np.abs(w).max()), 1e-6)
-            ax.hist(w, bins=np.linspace(-edge, edge, bins), color="#4c72b0", histtype="stepfilled")
-            log_y(ax, 4)
-            ax.axvline(0, color="k", lw=0.6)
-            ax.text(0.02, 0.95, f"zeros {stats['zeros'] / stats['size']:.0%}\n|w|<1e-3 {stats['below_1e-3'] / stats['size']:.0%}",
-                    transform=ax.transAxes, va="top", fontsize=7)
-            shape = "×".join(map(str, stats["shape"]))
-            ax.set_title(f"{run.name}: layer {i + 1} ({shape})", fontsize=8)
-            ax.tick_params(labelsize=7)
+    fig, axes = grid(n_layers, n_layers, panel=(4.6, 3.4))
+    for i, ax in enumerate(axes):
+        kernels = [np.asarray(run.params[i]["kernel"]).ravel() for run in runs]
+        edge = max(max(float(np.abs(w).max()) for w in kernels), 1e-6)
+        for run, w in zip(runs, kernels):
+            stats = run.layer_stats()[i]
+            label = f"{run.name} ({stats['zeros'] / stats['size']:.0%} = 0, {stats['below_1e-3'] / stats['size']:.0%} < 1e-3)"
+            ax.hist(w, bins=np.linspace(-edge, edge, bins), histtype="step", lw=1.3, label=label)
+        log_y(ax, 4)
+        shape = "×".join(map(str, runs[0].layer_stats()[i]["shape"]))
+        ax.set_title(f"layer {i + 1} kernel ({shape})", fontsize=9)
+        ax.set_xlabel("w", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, loc="upper right")
+    axes[0].set_ylabel("count")
     return fig
 
 

@@ -1,0 +1,85 @@
+"""The lecture's claims, each checked on the runs of a study and shown with its figure: L1 zeros weights, L2
+shrinks them smoothly, a large lambda underfits, biases are left alone. A claim appears when the study holds the
+models it needs (a plain model, L1, proximal L1, L2; a lambda path for underfitting)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .paths import plot_path, plot_sparsity_path
+from .sparsity import plot_kernel_and_bias_norms, plot_magnitude_profiles, plot_weight_matrices
+from .style import png_bytes
+
+
+def _kind(run):
+    c = run.config
+    regs = [r for r in c.kernel_regularizers() if r is not None]
+    if not regs and not any(c.dropout_rates()) and not c.weight_decay and c.max_norm is None:
+        return "plain"
+    if len(regs) and all(r.l1 and not r.l2 and not r.group for r in regs):
+        return "l1_proximal" if regs[0].proximal else "l1"
+    if len(regs) and all(r.l2 and not r.l1 and not r.group for r in regs):
+        return "l2"
+    return "other"
+
+
+def _hidden(run, key="kernel"):
+    return np.concatenate([np.asarray(layer[key]).ravel() for layer in run.params[:-1]])
+
+
+def claims(runs, path_frame=None) -> list[dict]:
+    """Sections ``{"title", "text", "figures": [(file name, caption, PNG bytes)]}`` for the report."""
+    by_kind = {}
+    for run in runs:
+        by_kind.setdefault(_kind(run), run)
+    plain, lasso, prox, ridge = (by_kind.get(k) for k in ("plain", "l1", "l1_proximal", "l2"))
+    compared = [r for r in (plain, lasso, prox, ridge) if r is not None]
+    out = []
+    zero_share = lambda run: float(np.mean(_hidden(run) == 0))  # noqa: E731
+    if plain and (lasso or prox):
+        shares = ", ".join(f"{r.name} {zero_share(r):.1%}" for r in compared)
+        text = (f"Share of hidden-kernel weights exactly zero: {shares}. With the L1 term in the gradient (Keras's way) "
+                "Adam makes weights small, not zero; the proximal (orthant-wise) step makes them exactly zero.")
+        fig = plot_weight_matrices(runs)
+        out.append({"title": "“L1 drives weights to zero”", "text": text,
+                    "figures": [("matrices.png", "Every kernel as an image, a row per model: blue negative, red "
+                                 "positive, exact zeros white.", png_bytes(fig))]})
+    if plain and ridge:
+        norm = lambda run: float(np.linalg.norm(_hidden(run)))  # noqa: E731
+        small = float(np.mean(np.abs(_hidden(ridge)) < 1e-3))
+        text = (f"L2 norm of the hidden kernels: {plain.name} {norm(plain):.3g}, {ridge.name} {norm(ridge):.3g} "
+                f"({norm(plain) / max(norm(ridge), 1e-30):.0f}× smaller); {small:.1%} of the L2 model's hidden weights "
+                f"are below 1e-3 in size, yet only {zero_share(ridge):.2%} are exactly zero: the L2 gradient, 2λw, fades "
+                "as a weight shrinks, so weights shrink towards zero without reaching it.")
+        fig = plot_magnitude_profiles(compared, layer=1)
+        out.append({"title": "“L2 shrinks weights smoothly”", "text": text,
+                    "figures": [("claim-l2.png", "Sorted |w| of the second hidden kernel (log scale; non-zero values below "
+                                 "1e-12 drawn at 1e-12).", png_bytes(fig))]})
+    if path_frame is not None and len(path_frame):
+        parts = []
+        for family, part in path_frame[~path_frame["diverged"]].groupby("family", sort=False):
+            low, high = part.loc[part["strength"].idxmin()], part.loc[part["strength"].idxmax()]
+            parts.append(f"{family}: train data loss {low['data_loss']:.3g} at λ={low['strength']:g} → "
+                         f"{high['data_loss']:.3g} at λ={high['strength']:g}, validation accuracy "
+                         f"{low['val_accuracy']:.2f} → {high['val_accuracy']:.2f}")
+        text = "As λ grows the training loss rises (the model fits less): " + "; ".join(parts) + "."
+        out.append({"title": "“A large λ underfits”", "text": text,
+                    "figures": [("path.png", "Train and validation data loss and accuracy against λ; the dashed "
+                                 "line marks the lowest validation data loss.", png_bytes(plot_path(path_frame))),
+                                ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against λ.",
+                                 png_bytes(plot_sparsity_path(path_frame)))]})
+    regularized = [r for r in (ridge, lasso, prox) if r is not None]
+    if plain and regularized:
+        r = regularized[0]
+        regs = r.config.kernel_regularizers()
+        by_hand = sum((g.l1 * np.abs(layer["kernel"]).sum() + g.l2 * np.square(layer["kernel"].astype(np.float64)).sum())
+                      for g, layer in zip(regs, r.params) if g is not None)
+        norm = lambda run, key: float(np.linalg.norm(_hidden(run, key)))  # noqa: E731
+        text = (f"{r.name}: the final penalty, {r.final['val_penalty']:.4g}, equals the factor times the hidden kernels' "
+                f"norm ({by_hand:.4g}) with no bias term; hidden bias norm {norm(r, 'bias'):.3g} "
+                f"(plain model {norm(plain, 'bias'):.3g}) against kernel norm {norm(r, 'kernel'):.3g} "
+                f"(plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a bias_regularizer.")
+        out.append({"title": "“You don't do this for biases”", "text": text,
+                    "figures": [("claim-bias.png", "L2 norms of hidden kernels and hidden biases per model.",
+                                 png_bytes(plot_kernel_and_bias_norms(compared)))]})
+    return out

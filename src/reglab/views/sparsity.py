@@ -1,0 +1,112 @@
+"""Figures of where the weights went: kernels as images with exact zeros blank, sorted magnitudes, kernel against
+bias norms, and each input feature's outgoing weight norm."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+
+from .style import grid, log_y
+
+ZERO_COLOR = "#c0392b"
+FLOOR = 1e-12  # magnitude profiles draw smaller non-zero weights (L2 leaves some near 1e-37) at this floor
+
+
+def plot_weight_matrices(runs, layers=None):
+    """A row per run, a column per Dense layer: the kernel [fan_in, fan_out] as an image (blue negative, red
+    positive, grey near zero, exact zeros white), with the share of exact zeros in the title. Returns a Figure."""
+    runs = runs if isinstance(runs, (list, tuple)) else [runs]
+    layers = list(range(len(runs[0].params))) if layers is None else list(layers)
+    fig, axes = grid(len(runs) * len(layers), len(layers), panel=(2.6, 2.6))
+    for r, run in enumerate(runs):
+        for c, i in enumerate(layers):
+            ax = axes[r * len(layers) + c]
+            w = np.asarray(run.params[i]["kernel"], np.float64)
+            if w.shape[0] < w.shape[1] / 8 or w.shape[1] < w.shape[0] / 8:  # thin layers read better lying down
+                w = w.T if w.shape[0] > w.shape[1] else w
+            edge = max(np.abs(w).max(), 1e-12)
+            masked = np.ma.masked_where(w == 0, w)
+            ax.set_facecolor("white")  # masked (exactly zero) cells show the white background
+            # coolwarm is grey at 0, so tiny non-zero weights stay visibly grey and only exact zeros are blank
+            ax.imshow(masked, cmap="coolwarm", norm=TwoSlopeNorm(0.0, -edge, edge), aspect="auto", interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            zeros = float(np.mean(w == 0))
+            ax.set_title(f"{run.name}: layer {i + 1}\n{zeros:.1%} exactly 0", fontsize=8)
+    return fig
+
+
+def plot_magnitude_profiles(runs, layer=1):
+    """Sorted |w| of one kernel (largest first, log scale) for every run on one axes: L2 lowers the whole curve
+    smoothly; a sparse method ends it early, with the rest exactly zero (the count is in the legend). Non-zero
+    magnitudes below 1e-12 are drawn at 1e-12."""
+    fig, (ax,) = grid(1, 1, panel=(6.0, 3.6))
+    for run in runs:
+        w = np.sort(np.abs(np.asarray(run.params[layer]["kernel"]).ravel()))[::-1]
+        nonzero = w[w > 0]
+        zeros = len(w) - len(nonzero)
+        label = f"{run.name} ({zeros / len(w):.1%} exactly 0)" if zeros else run.name
+        ax.plot(np.arange(1, len(nonzero) + 1), np.maximum(nonzero, FLOOR), lw=1.4, label=label)
+    log_y(ax, 6)
+    ax.set_ylim(bottom=FLOOR / 2)
+    ax.set_xlabel(f"weights of layer {layer + 1}, sorted by |w|")
+    ax.set_ylabel("|w|")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_kernel_and_bias_norms(runs):
+    """Per run, the L2 norm of the kernels and of the biases of the hidden layers, side by side: penalties act on
+    kernels only (unless a bias_regularizer is given), so the biases are left alone."""
+    fig, (ax,) = grid(1, 1, panel=(6.0, 3.2))
+    x = np.arange(len(runs))
+    norm = lambda run, key: float(np.sqrt(sum(np.sum(np.asarray(l[key], np.float64) ** 2) for l in run.params[:-1])))  # noqa: E731
+    ax.bar(x - 0.2, [norm(r, "kernel") for r in runs], 0.4, label="hidden kernels ‖W‖₂", color="#4c72b0")
+    ax.bar(x + 0.2, [norm(r, "bias") for r in runs], 0.4, label="hidden biases ‖b‖₂", color="#dd8452")
+    ax.set_xticks(x, [r.name for r in runs], fontsize=8)
+    log_y(ax, 6)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return fig
+
+
+def input_norms(run) -> np.ndarray:
+    """Each input feature's outgoing weight norm ||W1[i, :]||_2, counted 0 for an input that reaches the output
+    through no live path (see results.live_units)."""
+    from ..results import live_units
+
+    norms = np.linalg.norm(np.asarray(run.params[0]["kernel"], np.float64), axis=1)
+    return np.where(live_units(run.params)[0], norms, 0.0)
+
+
+def plot_input_norms(runs, feature_names=None, informative=None):
+    """A panel per run: a bar per input feature, its outgoing weight norm (log scale); truly informative features
+    (when known) in orange; features the model no longer uses marked ✕ on the axis. Returns a Figure."""
+    runs = runs if isinstance(runs, (list, tuple)) else [runs]
+    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2), sharex=True)
+    n = np.asarray(runs[0].params[0]["kernel"]).shape[0]
+    names = list(feature_names or [f"x{i + 1}" for i in range(n)])
+    truth = np.zeros(n, bool)
+    truth[list(informative or [])] = True
+    for ax, run in zip(axes, runs):
+        norms = input_norms(run)
+        colors = np.where(truth, "#dd8452", "#4c72b0")
+        used = norms > 0
+        ax.bar(np.flatnonzero(used), norms[used], color=colors[used])
+        floor = norms[used].min() / 3 if used.any() else 1e-3
+        ax.plot(np.flatnonzero(~used), np.full((~used).sum(), floor), "x", color=ZERO_COLOR, ms=6)
+        log_y(ax, 4)
+        ax.set_ylim(bottom=floor / 2)
+        ax.set_title(f"{run.name}: {used.sum()} of {n} inputs used", fontsize=9)
+        ax.set_ylabel("‖W₁[i,:]‖₂", fontsize=8)
+    axes[-1].set_xticks(np.arange(n), names, fontsize=7, rotation=90)
+    return fig
+
+
+def selection_scores(run, informative) -> dict:
+    """Precision and recall of the used inputs (non-zero paths to the output) against the informative ones."""
+    used = set(np.flatnonzero(input_norms(run) > 0).tolist())
+    truth = set(informative)
+    hits = len(used & truth)
+    return {"selected": len(used), "precision": hits / len(used) if used else 0.0, "recall": hits / len(truth)}
