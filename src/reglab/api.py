@@ -60,7 +60,7 @@ def compare(data, models: dict, *, validation_split=0.2, split="keras", progress
     ModelConfig) and ``shared`` settings apply to all. Returns Runs in the order given."""
     the_split = as_split(data, validation_split, split)
     named = [(name, make_config(settings, **shared)) for name, settings in models.items()]
-    return _train(named, the_split, progress)
+    return train_runs(named, the_split, progress)
 
 
 @dataclass
@@ -88,7 +88,7 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
     lrs = study.grid.learning_rates if study.grid else ()
     known = {config: i for i, (_, config) in enumerate(study.models)}
     extra = [(model_name(p, lrs), c) for p, c in points if c not in known]  # a path point the study has is reused
-    trained = _train(list(study.models) + extra, split, progress)
+    trained = train_runs(list(study.models) + extra, split, progress)
     runs, more = trained[:len(study.models)], iter(trained[len(study.models):])
     path_runs = [runs[known[c]] if c in known else next(more) for _, c in points]
     frame = frame_from_rows([model_row(p, r, 0) for (p, _), r in zip(points, path_runs)], len(lrs) > 1) if points else None
@@ -108,28 +108,38 @@ def _from_arrays(X, y) -> datasets.Dataset:
     return datasets.Dataset("arrays", X, codes.astype(np.int32), tuple(classes.tolist()), tuple(f"x{i + 1}" for i in range(X.shape[1])))
 
 
-def _train(named, split, progress, mode="auto") -> list[Run]:
+def train_runs(named, split, progress=False, mode="auto", on_run=None) -> list[Run]:
+    """Train ``[(name, ModelConfig), ...]`` on ``split`` concurrently (engine.train_many); Runs in that order.
+    ``on_run(index, run)`` is called as each one finishes (from a worker thread)."""
     from .engine import train_many  # JAX is imported only when something is trained
 
-    configs = [config for _, config in named]
-    bar = _progress_bar(len(configs)) if progress else None
+    def as_run(i, t):
+        name, config = named[i]
+        return Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds, t.info)
+
+    def on_done(i, t):
+        if on_run:
+            on_run(i, as_run(i, t))
+        if bar:
+            bar.advance(bar.task_ids[0])
+
+    bar = progress_bar("training", len(named)) if progress else None
     try:
-        trained = train_many(configs, split, mode=mode,
-                             on_done=(lambda i, t: bar.advance(bar.task_ids[0])) if bar else None)
+        trained = train_many([config for _, config in named], split, mode=mode, on_done=on_done)
     finally:
         if bar:
             bar.stop()
-    return [Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds, t.info)
-            for (name, config), t in zip(named, trained)]
+    return [as_run(i, t) for i, t in enumerate(trained)]
 
 
-def _progress_bar(total):
+def progress_bar(label, total, done=0):
+    """A started rich progress bar on stderr over ``total`` models, with elapsed time and ETA; ``.stop()`` it."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
-                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    bar.add_task("models", total=total)
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("models"), TimeElapsedColumn(),
+                   TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    bar.add_task("models", total=total, completed=done)
     bar.start()
     return bar
 

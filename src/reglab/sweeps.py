@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import checks
-from .api import as_split, make_config, versions
+from .api import as_split, make_config, progress_bar, train_runs, versions
 from .grid import Grid
 from .results import SweepStore
 
@@ -59,12 +60,9 @@ def run_grid(split, base, grid, out=None, chunk_size=None, mode="auto", progress
     store.start(_manifest(split, base, grid, points, chunk_size))
     _remove_partials(store)
     todo = [c for c, part in enumerate(chunks) if c not in store.finished()]
-    bar = _bar(len(points), len(points) - sum(len(chunks[c]) for c in todo)) if progress else None
+    bar = progress_bar("sweep", len(points), len(points) - sum(len(chunks[c]) for c in todo)) if progress else None
     try:
-        for c in todo:
-            _train_chunk(store, c, chunks[c], split, mode)
-            if bar:
-                bar.advance(bar.task_ids[0], len(chunks[c]))
+        _train_chunks(store, [chunks[c] for c in todo], todo, split, mode, bar)
     finally:
         if bar:
             bar.stop()
@@ -90,18 +88,29 @@ def model_row(point, run, chunk) -> dict:
             "train_seconds": run.train_seconds, "compile_seconds": run.compile_seconds, "info": run.extra}
 
 
-def train_points(points, split, learning_rates, mode="auto", progress=False, chunk=0):
-    """Train grid points; returns (runs, rows) in point order."""
-    from .api import _train
+def _train_chunks(store, parts, chunk_ids, split, mode, bar):
+    """Train every model of ``parts`` in one stream (no barrier between chunks: the cores never wait for a
+    chunk's slowest model), writing each chunk as soon as its last model is done."""
+    todo = [(chunk, point, config) for chunk, part in zip(chunk_ids, parts) for point, config in part]
+    left = {chunk: len(part) for chunk, part in zip(chunk_ids, parts)}
+    done, lock = {}, threading.Lock()
+    learning_rates = store.manifest()["grid"]["learning_rates"]
 
-    named = [(model_name(point, learning_rates), config) for point, config in points]
-    runs = _train(named, split, progress, mode=mode)
-    return runs, [model_row(point, run, chunk) for (point, _), run in zip(points, runs)]
+    def finished(i, run):
+        chunk, point, _ = todo[i]
+        with lock:
+            done[point.index] = (point, run)
+            left[chunk] -= 1
+            complete = left[chunk] == 0
+        if complete:
+            pairs = [done[p.index] for p, _ in parts[chunk_ids.index(chunk)]]
+            store.write_chunk(chunk, [model_row(p, r, chunk) for p, r in pairs], [r.recorded for _, r in pairs],
+                              [r.params for _, r in pairs])
+        if bar:
+            bar.advance(bar.task_ids[0])
 
-
-def _train_chunk(store, chunk_id, part, split, mode):
-    runs, rows = train_points(part, split, store.manifest()["grid"]["learning_rates"], mode, chunk=chunk_id)
-    store.write_chunk(chunk_id, rows, [r.recorded for r in runs], [r.params for r in runs])
+    named = [(model_name(point, learning_rates), config) for _, point, config in todo]
+    train_runs(named, split, mode=mode, on_run=finished)
 
 
 def _manifest(split, base, grid, points, chunk_size) -> dict:
@@ -128,17 +137,6 @@ def _remove_partials(store):
     if store.chunks_dir.is_dir():
         for path in store.chunks_dir.glob(".*.tmp-*"):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _bar(total, done):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("models"), TimeElapsedColumn(),
-                   TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    bar.add_task("models", total=total, completed=done)
-    bar.start()
-    return bar
 
 
 def write_report(store, split, frame, rerun, seconds, title="Regularization path"):

@@ -136,8 +136,11 @@ def train_many(configs, split, workers: int | None = None, on_done=None, mode: s
     if workers == 1:
         done = {i: job(i) for i in order}
     else:
-        with ThreadPoolExecutor(workers) as pool:
+        pool = ThreadPoolExecutor(workers)
+        try:
             done = dict(zip(order, pool.map(job, order)))
+        finally:  # on Ctrl-C, drop the models not yet started; the running ones finish (and report) first
+            pool.shutdown(wait=True, cancel_futures=True)
     return [done[i] for i in range(len(configs))]
 
 
