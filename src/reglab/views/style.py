@@ -14,7 +14,7 @@ TRAIN_COLOR, VAL_COLOR, PENALTY_COLOR = "#1f77b4", "#ff7f0e", "#555555"
 
 def grid(n, ncols=None, panel=(3.6, 3.2), sharex=False, sharey=False):
     """A Figure with n panels in rows of ``ncols``; returns (fig, flat list of the n axes used)."""
-    ncols = ncols or min(n, 4)
+    ncols = ncols or min(n, 5)
     nrows = math.ceil(n / ncols)
     fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=sharex, sharey=sharey, squeeze=False)).ravel()
