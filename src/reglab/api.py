@@ -65,13 +65,15 @@ def compare(data, models: dict, *, validation_split=0.2, split="keras", progress
 
 @dataclass
 class StudyResult:
-    """What ``run_study`` made: the runs, the split they were trained on, and the output folder."""
+    """What ``run_study`` made: the runs, the split they were trained on, the output folder, and the lambda path's
+    per-model table (a pandas DataFrame as ``reglab.load`` gives, or None without a ``[sweep]``)."""
 
     study: Study
     split: datasets.Split
     runs: list
     out: Path
     seconds: float
+    path: object = None
 
 
 def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") -> StudyResult:
@@ -93,7 +95,7 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
     path_runs = [runs[known[c]] if c in known else next(more) for _, c in points]
     frame = frame_from_rows([model_row(p, r, 0) for (p, _), r in zip(points, path_runs)], len(lrs) > 1) if points else None
     _write_outputs(out, study, split, runs, rerun or f"reglab run SPEC.toml --out {out}", frame)
-    return StudyResult(study, split, runs, out, time.perf_counter() - start)
+    return StudyResult(study, split, runs, out, time.perf_counter() - start, frame)
 
 
 def _from_arrays(X, y) -> datasets.Dataset:
