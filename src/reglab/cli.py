@@ -1,4 +1,5 @@
-"""The command-line face: ``reglab demo`` and ``reglab run SPEC.toml``. It parses, calls the API, prints a table.
+"""The command-line face: ``reglab demo [features]``, ``reglab run SPEC.toml`` and ``reglab sweep [SPEC]``. It parses,
+calls the API and prints a table.
 
 Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) and exits with code 2.
 """
