@@ -178,7 +178,7 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=
                     "zeros and of |w| < 1e-3.", png_bytes(plot_weight_histograms(runs))))
     sections = claims(runs, path_frame)
     if not any(name == "matrices.png" for s in sections for name, _, _ in s["figures"]):
-        figures.append(("matrices.png", "Every kernel as an image: blue negative, red positive, exact zeros white.",
+        figures.append(("matrices.png", "Every kernel as an image: blue negative, red positive, grey near zero, exact zeros white.",
                         png_bytes(plot_weight_matrices(runs))))
     d = split.dataset
     informative = d.params.get("informative")

@@ -43,7 +43,7 @@ def claims(runs, path_frame=None) -> list[dict]:
         fig = plot_weight_matrices(runs)
         out.append({"title": "“L1 drives weights to zero”", "text": text,
                     "figures": [("matrices.png", "Every kernel as an image, a row per model: blue negative, red "
-                                 "positive, exact zeros white.", png_bytes(fig))]})
+                                 "positive, grey near zero, exact zeros white.", png_bytes(fig))]})
     if plain and ridge:
         norm = lambda run: float(np.linalg.norm(_hidden(run)))  # noqa: E731
         small = float(np.mean(np.abs(_hidden(ridge)) < 1e-3))

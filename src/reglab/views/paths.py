@@ -84,7 +84,8 @@ def plot_path(frame, title=""):
             elif metric == "data_loss":
                 log_y(ax)
             if metric == "data_loss":
-                ax.set_title(f"{kind}: {part['seed'].nunique()} seeds", fontsize=10)
+                seeds = part["seed"].nunique()
+                ax.set_title(f"{kind}: {seeds} seed{'s' if seeds != 1 else ''}", fontsize=10)
             ax.set_ylabel(name)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7, loc="best")

@@ -12,7 +12,7 @@ from .weights import sparsity_rows
 CSS = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 h1{margin-bottom:0}.sub{color:#666;margin-top:.2em}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #ddd;text-align:right}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #ddd;text-align:right}td{white-space:nowrap}
 th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:13px}
 pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:12px}code{background:#f2f2f2;padding:0 3px}
