@@ -187,8 +187,9 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=
     data_summary = (f"{d.name} {d.params}: {len(d.y)} samples, {d.X.shape[1]} features, {d.n_classes} classes; "
                     f"{len(split.y_train)} train / {len(split.y_val)} validation ({split.method} split, "
                     f"validation_split={split.validation_split:g})")
+    libraries = versions()
     metrics = {"study": study.name, "data": {**study.data, "validation_split": study.validation_split, "split": study.split},
-               "versions": versions(), "rerun": rerun, "models": [r.summary() for r in runs]}
+               "versions": libraries, "rerun": rerun, "models": [r.summary() for r in runs]}
     if informative:
         from .views.sparsity import selection_scores
 
@@ -196,7 +197,7 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=
             entry["selection"] = selection_scores(run, informative)
     if path_frame is not None:
         metrics["path"] = path_frame.to_dict(orient="records")
-    html = render(study.title, study.description, data_summary, runs, figures, versions(), rerun, sections)
+    html = render(study.title, study.description, data_summary, runs, figures, libraries, rerun, sections)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
