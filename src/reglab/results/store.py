@@ -84,27 +84,25 @@ class SweepStore:
 
     def run(self, index: int) -> Run:
         """One finished model as a Run (for decision regions and weight figures)."""
-        for chunk in sorted(self.finished()):
-            folder = self.chunks_dir / f"{chunk:05d}"
-            rows = json.loads((folder / "models.json").read_text())
-            for j, row in enumerate(rows):
-                if row["index"] == index:
-                    with np.load(folder / "history.npz") as h, np.load(folder / "params.npz") as p:
-                        recorded = {k: h[k][j] for k in HISTORY_KEYS}
-                        n = len(p.files) // 2
-                        params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]} for i in range(n)]
-                    return Run(row["name"], ModelConfig(**row["config"]), recorded, params,
-                               tuple(self.manifest()["classes"]), 0.0, row["train_seconds"], row.get("info", {}))
-        raise KeyError(index)
+        manifest = self.manifest()
+        folder = self.chunks_dir / f"{manifest['models'][index]['chunk']:05d}"  # sweep.json says where it lives
+        rows = json.loads((folder / "models.json").read_text())
+        j = next(j for j, row in enumerate(rows) if row["index"] == index)
+        with np.load(folder / "history.npz") as h, np.load(folder / "params.npz") as p:
+            recorded = {k: h[k][j] for k in HISTORY_KEYS}
+            params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]} for i in range(len(p.files) // 2)]
+        row = rows[j]
+        return Run(row["name"], ModelConfig(**row["config"]), recorded, params, tuple(manifest["classes"]), 0.0,
+                   row["train_seconds"], row.get("info", {}))
 
     def frame(self, per: str = "model"):
-        """A pandas DataFrame: ``per='model'`` one row per finished model (its point, final figures, sparsity,
-        diverged flag); ``per='epoch'`` one row per model and epoch (its point and the history keys)."""
+        """A pandas DataFrame: ``per='model'`` one row per finished model (its point, ``family`` = the path line it
+        belongs to, final figures, sparsity, diverged flag); ``per='epoch'`` one row per model and epoch (its point
+        and the history keys)."""
         import pandas as pd
 
-        rows = self.models()
         if per == "model":
-            return frame_from_rows(rows, len(self.manifest()["grid"]["learning_rates"]) > 1)
+            return frame_from_rows(self.models(), len(self.manifest()["grid"]["learning_rates"]) > 1)
         if per != "epoch":
             raise ReglabError("per", per, "'model' or 'epoch'")
         frames = []
