@@ -34,6 +34,10 @@ def test_penalty_matches_hand_computation():
     assert float(penalties.penalty(params, coef)) == pytest.approx(expected, rel=1e-6)  # off unless asked
     assert float(penalties.penalty(params, coef, proximal=True, groups=True)) == pytest.approx(
         expected + 6.0 + 0.5 * (np.sqrt(1.25) + 2.0), rel=1e-6)
+    # the parts a program asks for: only the non-smooth terms; or no bias terms (0.2 * 10 was layer 1's biases)
+    assert float(penalties.penalty(params, coef, smooth=False, proximal=True, groups=True)) == pytest.approx(
+        6.0 + 0.5 * (np.sqrt(1.25) + 2.0), rel=1e-6)
+    assert float(penalties.penalty(params, coef, biases=False)) == pytest.approx(expected - 0.2 * 10, rel=1e-6)
 
 
 def test_l1_gradient_is_the_sign_and_zero_at_zero():
@@ -209,3 +213,14 @@ def test_seed_study_overfits_without_penalty_and_l2_keeps_validation_loss_lower(
     # penalties are kernel-only and hidden-only by default: the output layer grows freely under l2
     assert ridge.final["penalty"] > 0 and plain.final["penalty"] == 0
     assert l1(0.001).l1 == 0.001
+
+
+def test_bias_penalty_counts_only_where_a_model_asks_for_it(seed_split):
+    # programs compile bias terms only when some model penalizes a bias; the reported figures must follow
+    plain = train_one(ModelConfig(epochs=3, kernel_regularizer=l2(0.01)), seed_split)
+    both = train_one(ModelConfig(epochs=3, kernel_regularizer=l2(0.01), bias_regularizer=l1(0.5)), seed_split)
+    for run, bias_factor in ((plain, 0.0), (both, 0.5)):
+        hidden = run.params[:-1]  # one regularizer applies to the hidden layers
+        expected = sum(0.01 * (p["kernel"] ** 2).sum() + bias_factor * np.abs(p["bias"]).sum() for p in hidden)
+        assert run.history["val_penalty"][-1] == pytest.approx(expected, rel=1e-5)
+    assert any(np.abs(p["bias"]).sum() > 0 for p in both.params[:-1])  # the bias term was not trivially 0

@@ -42,6 +42,7 @@ class Program:
     groups: bool = False  # some group-lasso factor
     max_norm: bool = False  # some max-norm constraint
     weight_decay: bool = False  # decoupled weight decay
+    bias_penalty: bool = False  # some bias regularizer
     monitor: str | None = None  # early stopping's monitored history key (None: no early stopping)
     maximize: bool = False
     restore_best: bool = False
@@ -94,6 +95,7 @@ def plan(config, split) -> tuple[Program, dict]:
         groups=bool(hparams["group_units"].any() or hparams["group_inputs"].any()),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()),
         weight_decay=config.weight_decay > 0,
+        bias_penalty=any(bool(hparams[k].any()) for k in ("bias_l1", "bias_l1_prox", "bias_l2")),
         monitor=es.monitor if es else None,
         maximize=bool(es and es.maximize),
         restore_best=bool(es and es.restore_best_weights),
@@ -141,17 +143,18 @@ def train(program: Program, hparams, X_train, y_train, X_val, y_val):
     # The orthant-wise and group steps are compiled in only where a model uses them: they cost a plain model
     # 15-30% more time per step (measured on the seed run), so plain sweeps keep a leaner program.
     def full_penalty(params):
-        return penalty(params, hparams, proximal=program.orthant, groups=program.groups)
+        return penalty(params, hparams, proximal=program.orthant, groups=program.groups, biases=program.bias_penalty)
 
     def nonsmooth_penalty(params):  # the terms that act through engine/sparse.py rather than the gradient
         if not (program.orthant or program.groups):
             return 0.0
-        return full_penalty(params) - penalty(params, hparams)
+        return penalty(params, hparams, smooth=False, proximal=program.orthant, groups=program.groups,
+                       biases=program.bias_penalty)
 
     def objective(params, xb, yb, masks):
         logits = mlp.forward(params, xb, program.activation, masks)
         data = jnp.mean(mlp.per_sample_loss(logits, yb))
-        smooth = penalty(params, hparams)
+        smooth = penalty(params, hparams, biases=program.bias_penalty)
         return data + smooth, (data, smooth, jnp.sum(mlp.correct(logits, yb)))
 
     def step(state, batch):
