@@ -15,6 +15,22 @@ def test_moons_is_sklearns_make_moons():
     assert d.n_classes == 2
 
 
+def test_generated_sets_come_from_the_cache_as_scikit_learn_made_them(tmp_path, monkeypatch):
+    from sklearn.datasets import make_circles
+
+    monkeypatch.setenv("REGLAB_CACHE_DIR", str(tmp_path))
+    first = data.circles(n=60, noise=0.1, seed=5)
+    (saved,) = (tmp_path / "data").glob("make_circles-*.npz")
+    X, y = make_circles(60, noise=0.1, random_state=5, factor=0.5)
+    with np.load(saved) as arrays:  # what the cache holds is scikit-learn's output, untouched
+        np.testing.assert_array_equal(arrays["X"], X)
+        np.testing.assert_array_equal(arrays["y"], y)
+    np.testing.assert_array_equal(data.circles(n=60, noise=0.1, seed=5).X, first.X)  # read back
+    assert not np.array_equal(data.circles(n=60, noise=0.2, seed=5).X, first.X)  # another key, another set
+    saved.write_bytes(b"not an npz")  # a damaged entry is made again
+    np.testing.assert_array_equal(data.circles(n=60, noise=0.1, seed=5).X, first.X)
+
+
 def test_keras_split_takes_the_last_fraction_before_shuffling():
     d = data.moons()
     s = data.split(d, 0.2)

@@ -7,39 +7,39 @@ a fraction (the Playground slider's percent / 100), labels {-1, 1} mapped to {0,
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from importlib.metadata import version
+
 import numpy as np
 
 from .. import checks
+from ..cache import cache_dir
 from ..errors import ReglabError
 from .dataset import Dataset
 
 
 def moons(n: int = 100, noise: float = 0.25, seed: int = 2) -> Dataset:
     """``sklearn.datasets.make_moons(n, noise=noise, random_state=seed)``; defaults are the lecture's."""
-    from sklearn.datasets import make_moons
-
     n, noise, seed = _args(n, noise, seed)
-    X, y = make_moons(n, noise=noise, random_state=seed)
+    X, y = _sklearn("make_moons", n_samples=n, noise=noise, random_state=seed)
     return _dataset("moons", X, y, n=n, noise=noise, seed=seed)
 
 
 def circles(n: int = 100, noise: float = 0.1, seed: int = 0, factor: float = 0.5) -> Dataset:
     """``sklearn.datasets.make_circles``."""
-    from sklearn.datasets import make_circles
-
     n, noise, seed = _args(n, noise, seed)
     factor = checks.number("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
-    X, y = make_circles(n, noise=noise, random_state=seed, factor=factor)
+    X, y = _sklearn("make_circles", n_samples=n, noise=noise, random_state=seed, factor=factor)
     return _dataset("circles", X, y, n=n, noise=noise, seed=seed, factor=factor)
 
 
 def blobs(n: int = 100, noise: float = 1.0, seed: int = 0, centers: int = 2) -> Dataset:
     """``sklearn.datasets.make_blobs`` in 2-D with ``centers`` classes; ``noise`` is ``cluster_std``."""
-    from sklearn.datasets import make_blobs
-
     n, noise, seed = _args(n, noise, seed)
     centers = checks.integer("centers", centers, low=2)
-    X, y = make_blobs(n, n_features=2, centers=centers, cluster_std=noise, random_state=seed)
+    X, y = _sklearn("make_blobs", n_samples=n, n_features=2, centers=centers, cluster_std=noise, random_state=seed)
     return _dataset("blobs", X, y, n=n, noise=noise, seed=seed, centers=centers)
 
 
@@ -47,15 +47,13 @@ def classification(n: int = 1000, n_features: int = 20, n_informative: int = 3, 
     """``sklearn.datasets.make_classification`` with ``n_informative`` informative features first and the rest pure
     noise (no redundant or repeated ones); rows shuffled with ``seed``, columns kept, so the truth is known:
     ``params["informative"]`` lists the informative columns."""
-    from sklearn.datasets import make_classification
-
     n, seed = checks.integer("n", n, low=2), checks.integer("seed", seed, low=0)
     n_features = checks.integer("n_features", n_features, low=1)
     n_informative = checks.integer("n_informative", n_informative, low=1)
     if n_informative > n_features:
         raise ReglabError("n_informative", n_informative, f"an integer <= n_features ({n_features})")
-    X, y = make_classification(n, n_features=n_features, n_informative=n_informative, n_redundant=0, n_repeated=0,
-                               shuffle=False, random_state=seed)
+    X, y = _sklearn("make_classification", n_samples=n, n_features=n_features, n_informative=n_informative,
+                    n_redundant=0, n_repeated=0, shuffle=False, random_state=seed)
     order = np.random.default_rng(seed).permutation(n)
     names = tuple(f"f{i + 1}" for i in range(n_features))
     return Dataset("classification", X[order].astype(np.float32), y[order].astype(np.int32), (0, 1), names,
@@ -98,6 +96,30 @@ def spiral(n: int = 200, noise: float = 0.0, seed: int = 0) -> Dataset:
         parts.append(pts)
         labels.append(np.full(m, label))
     return _shuffled("spiral", np.concatenate(parts), np.concatenate(labels), rng, n=n, noise=noise, seed=seed)
+
+
+def _sklearn(maker: str, **kwargs):
+    """``sklearn.datasets.<maker>(**kwargs)`` as (X, y), kept in ``$REGLAB_CACHE_DIR/data`` under a key made of the
+    generator, its arguments and scikit-learn's version: importing scikit-learn costs more than a second, about a
+    tenth of a whole demo, and a generator's output is fixed by exactly those three."""
+    key = json.dumps([maker, sorted(kwargs.items()), version("scikit-learn")])
+    path = cache_dir("data") / f"{maker}-{hashlib.sha256(key.encode()).hexdigest()[:20]}.npz"
+    try:
+        with np.load(path) as saved:
+            return saved["X"], saved["y"]
+    except (OSError, KeyError, ValueError):  # not there yet, or unreadable: generate it again
+        pass
+    import sklearn.datasets
+
+    X, y = getattr(sklearn.datasets, maker)(**kwargs)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, X=X, y=y)
+        os.replace(partial, path)  # whole or absent, even with several processes at once
+    except OSError:  # a read-only home: work without the cache
+        pass
+    return X, y
 
 
 def _args(n, noise, seed):

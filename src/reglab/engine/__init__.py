@@ -1,20 +1,18 @@
 """Everything JAX: the MLP, penalties, optimizers, one run as one compiled program, and the runner.
 
-Importing this package turns on JAX's persistent compilation cache (``$REGLAB_CACHE_DIR``, default
+Importing this package turns on JAX's persistent compilation cache (``$REGLAB_CACHE_DIR/jax``, default
 ``~/.cache/reglab/jax``), so a second process reuses programs compiled by the first.
 """
 
-import os
-from pathlib import Path
-
 import jax
+
+from ..cache import cache_dir
 
 
 def _enable_compilation_cache():
     if jax.config.jax_compilation_cache_dir:  # the user chose one already
         return
-    path = os.environ.get("REGLAB_CACHE_DIR") or str(Path.home() / ".cache" / "reglab" / "jax")
-    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_compilation_cache_dir", str(cache_dir("jax")))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 
 

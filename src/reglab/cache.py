@@ -1,0 +1,13 @@
+"""Where reglab keeps what it can reuse between processes: ``$REGLAB_CACHE_DIR`` (default ``~/.cache/reglab``),
+with ``jax/`` (JAX's persistent compilation cache) and ``data/`` (generated data sets)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_dir(kind: str) -> Path:
+    """The cache folder for ``kind`` (``"jax"`` or ``"data"``); not created here."""
+    root = os.environ.get("REGLAB_CACHE_DIR") or Path.home() / ".cache" / "reglab"
+    return Path(root) / kind
