@@ -90,12 +90,42 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
     lrs = study.grid.learning_rates if study.grid else ()
     known = {config: i for i, (_, config) in enumerate(study.models)}
     extra = [(model_name(p, lrs), c) for p, c in points if c not in known]  # a path point the study has is reused
-    trained = train_runs(list(study.models) + extra, split, progress)
+    trained, drawn = _train_and_draw(list(study.models) + extra, len(study.models), split, progress,
+                                     lambda runs: _run_figures(study, split, runs))
     runs, more = trained[:len(study.models)], iter(trained[len(study.models):])
     path_runs = [runs[known[c]] if c in known else next(more) for _, c in points]
     frame = frame_from_rows([model_row(p, r, 0) for (p, _), r in zip(points, path_runs)], len(lrs) > 1) if points else None
-    _write_outputs(out, study, split, runs, rerun or f"reglab run SPEC.toml --out {out}", frame)
+    _write_outputs(out, study, split, runs, rerun or f"reglab run SPEC.toml --out {out}", frame, drawn)
     return StudyResult(study, split, runs, out, time.perf_counter() - start, frame)
+
+
+def _train_and_draw(named, n_first, split, progress, draw):
+    """Train ``named`` and, as soon as its first ``n_first`` runs are done, ``draw(those runs)`` in this thread while
+    the rest still train: drawing is Python (it holds the GIL) and training is XLA (it does not), so on two cores
+    the report's figures cost little more than the time they overlap. Returns (all runs, what ``draw`` returned)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    firsts, ready, stop = {}, threading.Event(), threading.Event()
+
+    def on_run(i, run):
+        if stop.is_set():  # interrupted: the models not yet started are dropped (engine.train_many)
+            raise KeyboardInterrupt
+        if i < n_first:
+            firsts[i] = run
+            if len(firsts) == n_first:
+                ready.set()
+
+    with ThreadPoolExecutor(1, thread_name_prefix="reglab-train") as pool:
+        future = pool.submit(train_runs, named, split, progress, on_run=on_run)
+        future.add_done_callback(lambda _: ready.set())  # a failed training wakes the drawing thread too
+        try:
+            ready.wait()
+            drawn = draw([firsts[i] for i in range(n_first)]) if len(firsts) == n_first else None
+            return future.result(), drawn
+        except BaseException:
+            stop.set()
+            raise
 
 
 def _from_arrays(X, y) -> datasets.Dataset:
@@ -160,10 +190,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
-def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=None):
+def _run_figures(study, split, runs):
+    """The report's figures that need only the study's own runs: (figures, claim sections before the lambda path's,
+    claim sections after it)."""
     from .views import plot_decision_regions, plot_loss_curves, plot_weight_histograms
-    from .views.claims import claims
-    from .views.report import render
+    from .views.claims import run_claims
     from .views.sparsity import plot_weight_matrices
     from .views.style import png_bytes
 
@@ -176,10 +207,21 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=
                     "penalty dashed.", png_bytes(plot_loss_curves(runs))))
     figures.append(("weights.png", "Kernel weight histograms per layer (log counts), with the share of exact "
                     "zeros and of |w| < 1e-3.", png_bytes(plot_weight_histograms(runs))))
-    sections = claims(runs, path_frame)
-    if not any(name == "matrices.png" for s in sections for name, _, _ in s["figures"]):
+    before, after = run_claims(runs)
+    if not any(name == "matrices.png" for s in before + after for name, _, _ in s["figures"]):
         figures.append(("matrices.png", "Every kernel as an image: blue negative, red positive, grey near zero, exact zeros white.",
                         png_bytes(plot_weight_matrices(runs))))
+    return figures, before, after
+
+
+def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=None, drawn=None):
+    """Write the study's folder; ``drawn``: what ``_run_figures`` returned for these runs (drawn here if None)."""
+    from .views.claims import path_claim
+    from .views.report import render
+
+    figures, before, after = drawn or _run_figures(study, split, runs)
+    path = path_claim(path_frame)
+    sections = before + ([path] if path else []) + after
     d = split.dataset
     informative = d.params.get("informative")
     if d.X.shape[1] > 2 or informative:

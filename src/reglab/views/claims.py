@@ -28,7 +28,15 @@ def _hidden(run, key="kernel"):
 
 
 def claims(runs, path_frame=None) -> list[dict]:
-    """Sections ``{"title", "text", "figures": [(file name, caption, PNG bytes)]}`` for the report."""
+    """Sections ``{"title", "text", "figures": [(file name, caption, PNG bytes)]}`` for the report, in the lecture's
+    order: L1 zeros, L2 shrinks, a large lambda underfits (from ``path_frame``), biases are left alone."""
+    before, after = run_claims(runs)
+    path = path_claim(path_frame)
+    return before + ([path] if path else []) + after
+
+
+def run_claims(runs) -> tuple[list[dict], list[dict]]:
+    """The claims shown from the study's own runs: (the sections before the lambda path's, those after it)."""
     by_kind = {}
     for run in runs:
         by_kind.setdefault(_kind(run), run)
@@ -55,31 +63,36 @@ def claims(runs, path_frame=None) -> list[dict]:
         out.append({"title": "“L2 shrinks weights smoothly”", "text": text,
                     "figures": [("claim-l2.png", "Sorted |w| of the second hidden kernel (log scale; non-zero values below "
                                  "1e-12 drawn at 1e-12).", png_bytes(fig))]})
-    if path_frame is not None and len(path_frame):
-        parts = []
-        for family, part in path_frame[~path_frame["diverged"]].groupby("family", sort=False):
-            low, high = part.loc[part["strength"].idxmin()], part.loc[part["strength"].idxmax()]
-            parts.append(f"{family}: train data loss {low['data_loss']:.3g} at λ={low['strength']:g} → "
-                         f"{high['data_loss']:.3g} at λ={high['strength']:g}, validation accuracy "
-                         f"{low['val_accuracy']:.2f} → {high['val_accuracy']:.2f}")
-        text = "As λ grows the training loss rises (the model fits less): " + "; ".join(parts) + "."
-        out.append({"title": "“A large λ underfits”", "text": text,
-                    "figures": [("path.png", "Train and validation data loss and accuracy against λ; the dashed "
-                                 "line marks the lowest validation data loss.", png_bytes(plot_path(path_frame))),
-                                ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against λ.",
-                                 png_bytes(plot_sparsity_path(path_frame)))]})
     regularized = [r for r in (ridge, lasso, prox) if r is not None]
-    if plain and regularized:
-        r = regularized[0]
-        regs = r.config.kernel_regularizers()
-        by_hand = sum((g.l1 * np.abs(layer["kernel"]).sum() + g.l2 * np.square(layer["kernel"].astype(np.float64)).sum())
-                      for g, layer in zip(regs, r.params) if g is not None)
-        norm = lambda run, key: float(np.linalg.norm(_hidden(run, key)))  # noqa: E731
-        text = (f"{r.name}: the final penalty, {r.final['val_penalty']:.4g}, equals the factor times the hidden kernels' "
-                f"norm ({by_hand:.4g}) with no bias term; hidden bias norm {norm(r, 'bias'):.3g} "
-                f"(plain model {norm(plain, 'bias'):.3g}) against kernel norm {norm(r, 'kernel'):.3g} "
-                f"(plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a bias_regularizer.")
-        out.append({"title": "“You don't do this for biases”", "text": text,
-                    "figures": [("claim-bias.png", "L2 norms of hidden kernels and hidden biases per model.",
-                                 png_bytes(plot_kernel_and_bias_norms(compared)))]})
-    return out
+    if not (plain and regularized):
+        return out, []
+    r = regularized[0]
+    regs = r.config.kernel_regularizers()
+    by_hand = sum((g.l1 * np.abs(layer["kernel"]).sum() + g.l2 * np.square(layer["kernel"].astype(np.float64)).sum())
+                  for g, layer in zip(regs, r.params) if g is not None)
+    norm = lambda run, key: float(np.linalg.norm(_hidden(run, key)))  # noqa: E731
+    text = (f"{r.name}: the final penalty, {r.final['val_penalty']:.4g}, equals the factor times the hidden kernels' "
+            f"norm ({by_hand:.4g}) with no bias term; hidden bias norm {norm(r, 'bias'):.3g} "
+            f"(plain model {norm(plain, 'bias'):.3g}) against kernel norm {norm(r, 'kernel'):.3g} "
+            f"(plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a bias_regularizer.")
+    return out, [{"title": "“You don't do this for biases”", "text": text,
+                  "figures": [("claim-bias.png", "L2 norms of hidden kernels and hidden biases per model.",
+                               png_bytes(plot_kernel_and_bias_norms(compared)))]}]
+
+
+def path_claim(path_frame) -> dict | None:
+    """“A large lambda underfits”, from a lambda path's table (None without one)."""
+    if path_frame is None or not len(path_frame):
+        return None
+    parts = []
+    for family, part in path_frame[~path_frame["diverged"]].groupby("family", sort=False):
+        low, high = part.loc[part["strength"].idxmin()], part.loc[part["strength"].idxmax()]
+        parts.append(f"{family}: train data loss {low['data_loss']:.3g} at λ={low['strength']:g} → "
+                     f"{high['data_loss']:.3g} at λ={high['strength']:g}, validation accuracy "
+                     f"{low['val_accuracy']:.2f} → {high['val_accuracy']:.2f}")
+    text = "As λ grows the training loss rises (the model fits less): " + "; ".join(parts) + "."
+    return {"title": "“A large λ underfits”", "text": text,
+            "figures": [("path.png", "Train and validation data loss and accuracy against λ; the dashed line marks "
+                         "the lowest validation data loss.", png_bytes(plot_path(path_frame))),
+                        ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against λ.",
+                         png_bytes(plot_sparsity_path(path_frame)))]}
