@@ -14,8 +14,9 @@ import jax.numpy as jnp
 def abs_sum(w):
     """sum(|w|) whose gradient is sign(w), 0 at w == 0 (as TensorFlow's; ``jnp.abs`` differentiates to 1 there).
 
-    A custom JVP rather than ``sum(w * stop_gradient(sign(w)))``: the plain sum of |w| is one fused reduction on
-    the CPU, and sign(w) is computed where the gradient is used (about 3 us less per array and step, measured)."""
+    A custom JVP rather than ``sum(w * stop_gradient(sign(w)))``: the value is a plain reduction of |w| and sign(w)
+    appears only where the gradient is used (alone, a 128x128 sum took about 3 us less on the CPU; a whole run did
+    not measurably change)."""
     return jnp.sum(jnp.abs(w))
 
 

@@ -27,16 +27,10 @@ def _hidden(run, key="kernel"):
     return np.concatenate([np.asarray(layer[key]).ravel() for layer in run.params[:-1]])
 
 
-def claims(runs, path_frame=None) -> list[dict]:
-    """Sections ``{"title", "text", "figures": [(file name, caption, PNG bytes)]}`` for the report, in the lecture's
-    order: L1 zeros, L2 shrinks, a large lambda underfits (from ``path_frame``), biases are left alone."""
-    before, after = run_claims(runs)
-    path = path_claim(path_frame)
-    return before + ([path] if path else []) + after
-
-
 def run_claims(runs) -> tuple[list[dict], list[dict]]:
-    """The claims shown from the study's own runs: (the sections before the lambda path's, those after it)."""
+    """The claims shown from the study's own runs, as report sections ``{"title", "text", "figures": [(file name,
+    caption, PNG bytes)]}``: (those before the lambda path's in the lecture's order, those after it). The order is
+    L1 zeros, L2 shrinks, a large lambda underfits (``path_claim``), biases are left alone."""
     by_kind = {}
     for run in runs:
         by_kind.setdefault(_kind(run), run)
