@@ -18,7 +18,7 @@ from pathlib import Path
 from . import checks
 from .api import as_split, make_config, progress_bar, train_runs, versions
 from .grid import Grid
-from .results import SweepStore
+from .results import SweepStore, kernel_fractions
 
 DEFAULT_OUT = Path("reglab-out") / "sweep"
 
@@ -58,7 +58,6 @@ def run_grid(split, base, grid, out=None, chunk_size=None, mode="auto", progress
     out = Path(out or DEFAULT_OUT)
     store = SweepStore(out)
     store.start(_manifest(split, base, grid, points, chunk_size))
-    _remove_partials(store)
     todo = [c for c, part in enumerate(chunks) if c not in store.finished()]
     bar = progress_bar("sweep", len(points), len(points) - sum(len(chunks[c]) for c in todo)) if progress else None
     try:
@@ -80,11 +79,11 @@ def model_name(point, learning_rates) -> str:
 
 def model_row(point, run, chunk) -> dict:
     """What a sweep keeps of one model (a row of ``models.json``); a diverged model's final figures are NaN."""
-    diverged = run.diverged
+    diverged, layers = run.diverged, run.layer_stats()
     return {"index": point.index, "name": run.name, "chunk": chunk, "point": point.__dict__,
             "config": run.config.to_dict(), "diverged": diverged,
             "final": {k: (float("nan") if diverged else v) for k, v in run.final.items()},
-            "kernel_fractions": run.kernel_fractions(), "layers": run.layer_stats(),
+            "kernel_fractions": kernel_fractions(layers), "layers": layers,
             "train_seconds": run.train_seconds, "compile_seconds": run.compile_seconds, "info": run.extra}
 
 
@@ -128,15 +127,6 @@ def _manifest(split, base, grid, points, chunk_size) -> dict:
         "chunk_size": chunk_size,
         "models": [{**p.__dict__, "chunk": i // chunk_size} for i, (p, _) in enumerate(points)],
     }
-
-
-def _remove_partials(store):
-    """Chunk folders a killed run left half-written (``.NNNNN.tmp-PID``) are dropped; they are redone."""
-    import shutil
-
-    if store.chunks_dir.is_dir():
-        for path in store.chunks_dir.glob(".*.tmp-*"):
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def write_report(store, split, frame, rerun, seconds, title="Regularization path"):

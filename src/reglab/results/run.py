@@ -101,16 +101,17 @@ class Run:
 
     def summary(self) -> dict:
         """What metrics.json holds for this model."""
+        layers = self.layer_stats()
         return {
             "name": self.name,
             "config": self.config.to_dict(),
             "final": self.final,
             "compile_seconds": self.compile_seconds,
             "train_seconds": self.train_seconds,
-            "kernel_fractions": self.kernel_fractions(),
+            "kernel_fractions": kernel_fractions(layers),
             "effective_architecture": self.effective_architecture(),
             "final_epoch": self.final_epoch,
-            "layers": self.layer_stats(),
+            "layers": layers,
             **self.extra,
         }
 

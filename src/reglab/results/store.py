@@ -38,12 +38,15 @@ class SweepStore:
         return self.folder / "chunks"
 
     def start(self, manifest: dict) -> None:
-        """Create the folder for ``manifest``, or check that an existing one holds the same sweep."""
+        """Create the folder for ``manifest``, or check that an existing one holds the same sweep and drop the
+        chunks a killed run left half-written (they are trained again)."""
         path = self.folder / "sweep.json"
         if path.exists():
             if json.loads(path.read_text()) != json.loads(json.dumps(manifest)):
                 raise ReglabError("out", str(self.folder), "an empty folder, or one holding this same sweep "
                                   "(it holds another sweep: choose another --out or remove it)")
+            for partial in self.chunks_dir.glob(".*.tmp-*"):  # write_chunk's temporary names
+                shutil.rmtree(partial, ignore_errors=True)
             return
         if self.folder.exists() and any(self.folder.iterdir()):
             raise ReglabError("out", str(self.folder), "an empty folder, or one holding this same sweep")
