@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matplotlib.ticker import LogLocator, NullLocator
-
-from .style import PLAIN, TRAIN_COLOR, VAL_COLOR, grid, log_y
+from .style import TRAIN_COLOR, VAL_COLOR, grid, log_x, log_y
 
 DIVERGED_COLOR = "#c0392b"
 
@@ -46,10 +44,7 @@ def _x_axis(ax, kind, strengths):
         return
     positive = strengths[strengths > 0]
     if len(positive) == len(strengths):
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(numticks=6))
-        ax.xaxis.set_minor_locator(NullLocator())  # default minor log ticks make layout slow (see views/style.py)
-        ax.xaxis.set_major_formatter(PLAIN)
+        log_x(ax)
     elif len(positive):
         ax.set_xscale("symlog", linthresh=positive.min())
     ax.set_xlabel("λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)" if kind != "l1_l2" else "λ (l1_l2, split by l1_ratio)")

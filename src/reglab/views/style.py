@@ -36,6 +36,16 @@ def log_y(ax, numticks=5):
     """A log y-axis with a few major ticks in plain text and no minor ones (matplotlib's default log ticks, minor
     ones and mathtext labels, make a figure of a dozen panels take seconds to lay out)."""
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(numticks=numticks))
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(PLAIN)
+    _plain_log_ticks(ax.yaxis, numticks)
+
+
+def log_x(ax, numticks=6):
+    """The same for the x-axis."""
+    ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis, numticks)
+
+
+def _plain_log_ticks(axis, numticks):
+    axis.set_major_locator(LogLocator(numticks=numticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(PLAIN)
