@@ -113,12 +113,6 @@ def epoch_order(shuffle_key, epoch, n_train):
     return jax.random.permutation(jax.random.fold_in(shuffle_key, epoch), n_train)
 
 
-def _per_layer(tree, hparams, fn, *names):
-    """Apply ``fn(kernel_or_bias, *factors)`` to every array, with that layer's factors ``{kernel|bias}_{name}``."""
-    return [{leaf: fn(layer[leaf], *(hparams[f"{leaf}_{n}"][i] for n in names)) for leaf in layer}
-            for i, layer in enumerate(tree)]
-
-
 def train(program: Program, hparams, X_train, y_train, X_val, y_val):
     """Train one model from scratch. Returns ``(params, history, info)``: history maps HISTORY_KEYS to [epochs]
     arrays (NaN after an early stop); info holds ``stopped_epoch`` and ``best_epoch`` (1-based, 0 if none).
