@@ -1,8 +1,11 @@
 """The command line end to end, in real processes: outputs, the one-line errors and exit code 2."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -12,6 +15,21 @@ def reglab(*args, cwd=None):
 
 
 DEMO_MODELS = ["none", "l1(0.001)", "l2(0.01)", "dropout 0.2", "l1(0.001) proximal"]
+
+
+def test_ctrl_c_during_a_demo_is_one_line_exit_130_and_no_output(tmp_path):
+    out, cache = tmp_path / "demo", tmp_path / "cache"  # an empty cache: compiling keeps the demo busy for seconds
+    process = subprocess.Popen([sys.executable, "-m", "reglab", "demo", "--out", str(out)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "REGLAB_CACHE_DIR": str(cache)})
+    deadline = time.time() + 120
+    while not list(cache.glob("data/*.npz")):  # the data are loaded: the study is under way
+        assert process.poll() is None and time.time() < deadline, "the demo ended before its data were loaded"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("reglab: interrupted;") and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".demo*"))
 
 
 def test_demo_writes_report_figures_and_metrics(tmp_path):

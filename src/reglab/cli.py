@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import signal
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -82,9 +83,8 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, mode):
     from .grid import Grid
     from .sweeps import run_grid
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops cleanly, even where the shell ignored it
     argv = " ".join(shlex.quote(a) for a in sys.argv[1:])
-    try:
+    with _one_line_errors("finished chunks are saved, and the same command finishes the rest"):
         study = specs.read(spec or specs.builtin("sweep")).with_overrides(epochs=epochs)
         if study.grid is None:
             raise ReglabError("spec", spec, "a spec with a [sweep] table")
@@ -99,13 +99,21 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, mode):
         grid = replace(grid, **changes)
         result = run_grid(study.load_split(), study.base, grid, out=out or f"reglab-out/{study.name}",
                           chunk_size=chunk_size or study.chunk_size, mode=mode, rerun=f"reglab {argv}", title=study.title)
+    _print_sweep(result)
+
+
+@contextmanager
+def _one_line_errors(after_interrupt):
+    """Bad input: one line and exit code 2. Ctrl-C: one line saying ``after_interrupt`` and exit code 130."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops cleanly, even where the shell ignored it
+    try:
+        yield
     except ReglabError as err:
         click.echo(f"reglab: error: {err}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo("reglab: interrupted; finished chunks are saved, and the same command finishes the rest", err=True)
+        click.echo(f"reglab: interrupted; {after_interrupt}", err=True)
         sys.exit(130)
-    _print_sweep(result)
 
 
 def _lambdas(text):
@@ -141,7 +149,7 @@ def _print_sweep(result):
 def _run(spec_path, out, seed, epochs, command):
     from rich.console import Console
 
-    try:
+    with _one_line_errors("nothing was written to the output folder"):
         study = specs.read(spec_path).with_overrides(seed=seed, epochs=epochs)
         if not study.models:
             raise ReglabError("models", [], "[[models]] tables (this spec has only a [sweep]: run it with reglab sweep)")
@@ -149,9 +157,6 @@ def _run(spec_path, out, seed, epochs, command):
         from .api import run_study
 
         result = run_study(study, out, progress=True, rerun=rerun)
-    except ReglabError as err:
-        click.echo(f"reglab: error: {err}", err=True)
-        sys.exit(2)
     console = Console(width=None if sys.stdout.isatty() else 120)  # a pipe gets the whole table, not 80 columns
     console.print(_table(result))
     informative = result.split.dataset.params.get("informative")
