@@ -260,7 +260,7 @@ def _write_outputs(out: Path, study: Study, split, runs, rerun: str, path_frame=
 
 def _inputs_section(runs, dataset, informative):
     """Which inputs each model still uses, as a bar chart; with the truth known, precision and recall."""
-    from .views.report import _table
+    from .views.report import html_table
     from .views.sparsity import plot_input_norms, selection_scores
     from .views.style import png_bytes
 
@@ -276,7 +276,7 @@ def _inputs_section(runs, dataset, informative):
                        "rest are pure noise. Selected: the inputs with a non-zero path to the output.")
     columns = [("model", "model", "{}"), ("selected", "inputs used", "{}"), ("precision", "precision", "{:.2f}"),
                ("recall", "recall", "{:.2f}"), ("val_accuracy", "val acc", "{:.3f}")]
-    section["html"] = [_table(rows, columns)]
+    section["html"] = [html_table(rows, columns)]
     return section
 
 

@@ -41,7 +41,8 @@ def summary_rows(runs) -> list[dict]:
              "architecture": " → ".join(map(str, r.effective_architecture()))} for r in runs]
 
 
-def _table(rows, columns):
+def html_table(rows, columns):
+    """An HTML table of ``rows`` (dicts); ``columns``: (key, title, format string) each."""
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _ in columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(fmt.format(row[key]))}</td>" for key, _, fmt in columns) + "</tr>" for row in rows
@@ -49,7 +50,8 @@ def _table(rows, columns):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _figure(name, caption, png):
+def html_figure(name, caption, png):
+    """A figure with its PNG embedded (the report stays one self-contained file) and its caption."""
     data = base64.b64encode(png).decode()
     return (f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
@@ -71,14 +73,14 @@ def render(title, intro, data_summary, runs, figures, versions, rerun, sections=
         "<p>Train figures are epoch means over batches (Keras's aggregation, dropout active); validation figures are "
         "taken after each epoch. <i>data loss</i> is the cross-entropy alone; <i>loss</i> and <i>val_loss</i> add the "
         "penalty, as Keras reports them. Sparsity counts kernel weights of all layers.</p>",
-        _table(summary_rows(runs), SUMMARY_COLUMNS),
+        html_table(summary_rows(runs), SUMMARY_COLUMNS),
     ]
-    parts += [_figure(*figure) for figure in figures]
+    parts += [html_figure(*figure) for figure in figures]
     for section in sections:
         parts.append(f"<h2>{html.escape(section['title'])}</h2><p>{html.escape(section['text'])}</p>")
-        parts += [_figure(*figure) for figure in section["figures"]]
+        parts += [html_figure(*figure) for figure in section["figures"]]
         parts += section.get("html", [])
-    parts += ["<h2>Weights per layer</h2>", _table(sparsity, sparsity_columns), "<h2>Models</h2>"]
+    parts += ["<h2>Weights per layer</h2>", html_table(sparsity, sparsity_columns), "<h2>Models</h2>"]
     for run in runs:
         config = html.escape(json.dumps(run.config.to_dict(), indent=1, sort_keys=True))
         parts.append(f"<details><summary><b>{html.escape(run.name)}</b> — full config</summary><pre>{config}</pre></details>")

@@ -6,7 +6,7 @@ import html
 import json
 
 from .paths import best_rows
-from .report import CSS, _figure, _table
+from .report import CSS, html_figure, html_table
 
 BEST_COLUMNS = [("family", "regularizer", "{}"), ("strength", "best λ / rate", "{:.3g}"), ("seeds", "seeds", "{}"),
                 ("val_data_loss", "val data loss (mean)", "{:.4g}"), ("val_data_loss_sd", "± sd", "{:.2g}"),
@@ -26,9 +26,9 @@ def render_sweep(title, data_summary, frame, figures, manifest, versions, rerun,
         f"<p><b>Data</b>: {html.escape(data_summary)}</p>",
         "<h2>Best strength per regularizer</h2><p>The lowest mean validation data loss over seeds "
         "(cross-entropy alone, penalty excluded).</p>",
-        _table(rows, BEST_COLUMNS),
+        html_table(rows, BEST_COLUMNS),
     ]
-    parts += [_figure(*figure) for figure in figures]
+    parts += [html_figure(*figure) for figure in figures]
     if len(diverged):
         parts.append("<h2>Diverged models</h2><p>" + ", ".join(html.escape(n) for n in diverged["name"]) + "</p>")
     grid = {k: manifest[k] for k in ("grid", "base", "chunk_size")}
