@@ -191,6 +191,22 @@ def test_numpy_predictions_match_the_engine(activation):
     np.testing.assert_allclose(run.decision_function(X), mlp.forward(params, jnp.asarray(X), activation), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_numpy_probabilities_match_scipy_even_for_extreme_logits(n_out):
+    from scipy.special import expit, softmax
+
+    scale = np.array([1e-3, 1.0, 40.0, 800.0])[:, None, None]  # up to logits far past exp's float64 range
+    X = (scale * np.random.default_rng(0).normal(size=(1, 6, 2))).reshape(-1, 2)
+    run = reglab.Run("x", ModelConfig(hidden=(), activation="linear"), {},
+                     [{"kernel": np.eye(2, n_out, dtype=np.float32), "bias": np.zeros(n_out, np.float32)}],
+                     classes=tuple(range(max(n_out, 2))))
+    z = X @ np.eye(2, n_out)
+    expected = np.c_[1 - expit(z[:, 0]), expit(z[:, 0])] if n_out == 1 else softmax(z, axis=1)
+    proba = run.predict_proba(X)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba, expected, rtol=1e-12, atol=1e-15)  # 1 - p: one ulp of 1
+
+
 def test_multiclass_training_runs_softmax():
     from sklearn.linear_model import LogisticRegression
 

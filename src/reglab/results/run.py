@@ -13,16 +13,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.special import erf, expit, softmax
 
 from ..config import HISTORY_KEYS, ModelConfig
 from .metrics import effective_architecture, kernel_fractions, layer_stats
 
+
+
+def _expit(x):
+    """1 / (1 + exp(-x)) without overflow (scipy.special.expit, whose import alone costs about 0.2 s)."""
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _gelu(x):
+    from scipy.special import erf  # only gelu models need it
+
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
 _ACTIVATIONS = {
     "relu": lambda x: np.maximum(x, 0),
     "tanh": np.tanh,
-    "sigmoid": expit,
-    "gelu": lambda x: 0.5 * x * (1 + erf(x / np.sqrt(2))),
+    "sigmoid": _expit,
+    "gelu": _gelu,
     "linear": lambda x: x,
 }
 
@@ -91,9 +108,9 @@ class Run:
         """Class probabilities [n, n_classes], scikit-learn style (two columns for a binary model)."""
         z = self.decision_function(X, dtype)
         if z.shape[1] == 1:
-            p = expit(z[:, 0])
+            p = _expit(z[:, 0])
             return np.c_[1 - p, p]
-        return softmax(z, axis=1)
+        return _softmax(z)
 
     def predict(self, X) -> np.ndarray:
         """Class indices [n] (0..n_classes-1)."""
