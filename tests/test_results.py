@@ -79,6 +79,63 @@ def test_views_draw_figures_from_results():
         reglab.plot.decision_regions(runs, data.split(data.load("iris")))
 
 
+def _texts_outside_or_overlapping(fig):
+    """The texts a PNG of ``fig`` shows that leave the canvas, and tick labels that run into another panel."""
+    from unittest import mock
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    drawn, draw = [], Text.draw
+
+    def spy(text, renderer):
+        drawn.append(text)
+        return draw(text, renderer)
+
+    canvas = FigureCanvasAgg(fig)  # the figures are pyplot-free: give them the canvas a PNG is drawn on
+    with mock.patch.object(Text, "draw", spy):
+        canvas.draw()
+    renderer, edge = canvas.get_renderer(), fig.bbox
+    axes = [a for a in fig.axes if a.get_visible()]
+    tick_owner = {id(t): a for a in axes for t in a.get_xticklabels() + a.get_yticklabels()}
+    bad, ticks = [], []
+    for text in drawn:
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < edge.x0 - 1 or box.x1 > edge.x1 + 1 or box.y0 < edge.y0 - 1 or box.y1 > edge.y1 + 1:
+            bad.append(("outside", text.get_text()))
+        a = tick_owner.get(id(text))
+        if a is not None:
+            bad += [("overlaps a panel", text.get_text()) for other in axes
+                    if other is not a and box.overlaps(other.get_window_extent(renderer))]
+            bad += [("overlaps a tick label", text.get_text(), t.get_text()) for t, b, other in ticks
+                    if other is not a and box.overlaps(b)]
+            ticks.append((text, box, a))
+    return bad
+
+
+def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
+    split = data.split(data.moons())
+    rng = np.random.default_rng(0)
+    params = [{"kernel": rng.normal(size=(2, 8)).astype(np.float32), "bias": np.zeros(8, np.float32)},
+              {"kernel": rng.normal(size=(8, 1)).astype(np.float32), "bias": np.zeros(1, np.float32)}]
+    runs = [_run(params, epochs=2000), _run([{**l} for l in params], epochs=2000)]
+    runs[1].name = "l1(0.001) proximal, a long name"
+    runs[1].recorded["data_loss"] = np.geomspace(1, 1e-6, 2000).astype(np.float32)
+    wide = reglab.Run("wide", ModelConfig(hidden=(4,)), runs[0].recorded, [
+        {"kernel": rng.normal(size=(12, 4)).astype(np.float32), "bias": np.zeros(4, np.float32)},
+        {"kernel": rng.normal(size=(4, 1)).astype(np.float32), "bias": np.zeros(1, np.float32)}])
+    from reglab.views.sparsity import plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_profiles, plot_weight_matrices
+
+    figures = {"regions": reglab.plot.decision_regions(runs * 3, split, ncols=3), "curves": reglab.plot.loss_curves(runs),
+               "weights": reglab.plot.weights(runs), "matrices": plot_weight_matrices(runs),
+               "profiles": plot_magnitude_profiles(runs, layer=0), "norms": plot_kernel_and_bias_norms(runs),
+               "inputs": plot_input_norms([wide, wide], [f"mean concave points {i}" for i in range(12)])}
+    problems = {name: bad for name, fig in figures.items() if (bad := _texts_outside_or_overlapping(fig))}
+    assert not problems
+
+
 def test_fit_accepts_arrays_and_names():
     X, y = data.moons().X, np.where(data.moons().y == 1, "b", "a")
     run = reglab.fit((X, y), hidden=(4,), epochs=1)

@@ -106,9 +106,10 @@ def _train_and_draw(named, n_first, split, progress, draw):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    firsts, ready, stop = {}, threading.Event(), threading.Event()
+    firsts, ready, started, stop = {}, threading.Event(), threading.Event(), threading.Event()
 
     def on_run(i, run):
+        started.set()
         if stop.is_set():  # interrupted: the models not yet started are dropped (engine.train_many)
             raise KeyboardInterrupt
         if i < n_first:
@@ -118,14 +119,26 @@ def _train_and_draw(named, n_first, split, progress, draw):
 
     with ThreadPoolExecutor(1, thread_name_prefix="reglab-train") as pool:
         future = pool.submit(train_runs, named, split, progress, on_run=on_run)
-        future.add_done_callback(lambda _: ready.set())  # a failed training wakes the drawing thread too
+        for event in (ready, started):
+            future.add_done_callback(lambda _, event=event: event.set())  # a failed training wakes this thread too
         try:
+            # Import what drawing needs while the first models train: imports hold the GIL, which compiling the
+            # programs needs too, and the study's end waits on this thread, not on training.
+            started.wait()
+            _import_views()
             ready.wait()
             drawn = draw([firsts[i] for i in range(n_first)]) if len(firsts) == n_first else None
             return future.result(), drawn
         except BaseException:
             stop.set()
             raise
+
+
+def _import_views():
+    import pandas  # noqa: F401  (the lambda path's table)
+
+    from . import views  # noqa: F401  (matplotlib)
+    from .views import claims, report, sparsity  # noqa: F401
 
 
 def _from_arrays(X, y) -> datasets.Dataset:

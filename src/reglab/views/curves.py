@@ -14,7 +14,11 @@ def plot_loss_curves(runs, log=True, ncols=None):
     A log y-axis by default: an unregularized model drives its training loss towards 1e-6. Returns a Figure.
     """
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
-    fig, axes = grid(len(runs), ncols, sharey=True)
+    n_keys = 5 if any(np.any(run.history["penalty"] > 0) for run in runs) else 2
+    width = 3.6 * (ncols or min(len(runs), 5))
+    legend_cols = max(1, min(n_keys, int(width / 1.8)))  # an entry is about 1.7 inches wide at 8 pt
+    legend_rows = -(-n_keys // legend_cols)
+    fig, axes = grid(len(runs), ncols, sharey=True, left=0.8, bottom=0.65 + 0.2 * legend_rows)
     for ax, run in zip(axes, runs):
         h = run.history
         epochs = np.arange(1, len(h["data_loss"]) + 1)
@@ -34,5 +38,5 @@ def plot_loss_curves(runs, log=True, ncols=None):
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 5), fontsize=8)
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncols=legend_cols, fontsize=8, frameon=False)
     return fig

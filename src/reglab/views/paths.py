@@ -62,7 +62,7 @@ def plot_path(frame, title=""):
     strength, mean over seeds as a line and the seeds' range as a band, the best strength (lowest mean validation
     data loss) as a dashed line, diverged models as red crosses. Returns a Figure."""
     kinds = list(dict.fromkeys(frame["family"]))
-    fig, axes = grid(2 * len(kinds), len(kinds), panel=(4.4, 3.0))
+    fig, axes = grid(2 * len(kinds), len(kinds), panel=(4.4, 3.0), top=0.7 if title else 0.35)
     best = {row["family"]: row["strength"] for row in best_rows(frame)}
     for j, kind in enumerate(kinds):
         part = frame[frame["family"] == kind]

@@ -34,7 +34,8 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, nco
     (x0, x1), (y0, y1) = default_window(split) if xlim is None and ylim is None else (xlim, ylim)
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid_points = np.c_[xx.ravel(), yy.ravel()]
-    fig, axes = grid(len(runs), ncols, panel=panel, sharex=True, sharey=True)
+    fig, axes = grid(len(runs), ncols, panel=panel, sharex=True, sharey=True, left=0.45, bottom=0.35, top=0.5,
+                     wspace=0.3, hspace=0.55)
     k = split.dataset.n_classes
     for ax, run in zip(axes, runs):
         proba = run.predict_proba(grid_points, np.float32)  # float32 halves the cost; a picture needs no more

@@ -17,7 +17,8 @@ def plot_weight_matrices(runs, layers=None):
     positive, grey near zero, exact zeros white), with the share of exact zeros in the title. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     layers = list(range(len(runs[0].params))) if layers is None else list(layers)
-    fig, axes = grid(len(runs) * len(layers), len(layers), panel=(2.6, 2.6))
+    fig, axes = grid(len(runs) * len(layers), len(layers), panel=(2.6, 2.6), left=0.1, right=0.1, bottom=0.1, top=0.45,
+                     wspace=0.1, hspace=0.45)
     for r, run in enumerate(runs):
         for c, i in enumerate(layers):
             ax = axes[r * len(layers) + c]
@@ -40,7 +41,7 @@ def plot_magnitude_profiles(runs, layer=1):
     """Sorted |w| of one kernel (largest first, log scale) for every run on one axes: L2 lowers the whole curve
     smoothly; a sparse method ends it early, with the rest exactly zero (the count is in the legend). Non-zero
     magnitudes below 1e-12 are drawn at 1e-12."""
-    fig, (ax,) = grid(1, 1, panel=(6.0, 3.6))
+    fig, (ax,) = grid(1, 1, panel=(6.0, 3.6), left=0.8, top=0.2)
     for run in runs:
         w = np.sort(np.abs(np.asarray(run.params[layer]["kernel"]).ravel()))[::-1]
         nonzero = w[w > 0]
@@ -59,7 +60,7 @@ def plot_magnitude_profiles(runs, layer=1):
 def plot_kernel_and_bias_norms(runs):
     """Per run, the L2 norm of the kernels and of the biases of the hidden layers, side by side: penalties act on
     kernels only (unless a bias_regularizer is given), so the biases are left alone."""
-    fig, (ax,) = grid(1, 1, panel=(6.0, 3.2))
+    fig, (ax,) = grid(1, 1, panel=(6.0, 3.2), top=0.2, bottom=0.45, left=0.6)
     x = np.arange(len(runs))
     norm = lambda run, key: float(np.sqrt(sum(np.sum(np.asarray(l[key], np.float64) ** 2) for l in run.params[:-1])))  # noqa: E731
     ax.bar(x - 0.2, [norm(r, "kernel") for r in runs], 0.4, label="hidden kernels ‖W‖₂", color="#4c72b0")
@@ -84,9 +85,10 @@ def plot_input_norms(runs, feature_names=None, informative=None):
     """A panel per run: a bar per input feature, its outgoing weight norm (log scale); truly informative features
     (when known) in orange; features the model no longer uses marked ✕ on the axis. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
-    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2), sharex=True)
     n = np.asarray(runs[0].params[0]["kernel"]).shape[0]
     names = list(feature_names or [f"x{i + 1}" for i in range(n)])
+    longest = max(len(str(name)) for name in names)  # the names run downwards, about 0.06 inch a character at 7 pt
+    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2), sharex=True, left=0.8, hspace=0.45, bottom=0.25 + 0.06 * longest)
     truth = np.zeros(n, bool)
     truth[list(informative or [])] = True
     for ax, run in zip(axes, runs):

@@ -13,7 +13,7 @@ def plot_weight_histograms(runs, bins=81):
     |w| < 1e-3 in that layer. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n_layers = len(runs[0].params)
-    fig, axes = grid(n_layers, n_layers, panel=(4.6, 3.4))
+    fig, axes = grid(n_layers, n_layers, panel=(4.6, 3.4), left=0.65, wspace=0.45, bottom=0.5)
     for i, ax in enumerate(axes):
         kernels = [np.asarray(run.params[i]["kernel"]).ravel() for run in runs]
         edge = max(max(float(np.abs(w).max()) for w in kernels), 1e-6)
