@@ -240,3 +240,19 @@ def test_bias_penalty_counts_only_where_a_model_asks_for_it(seed_split):
         expected = sum(0.01 * (p["kernel"] ** 2).sum() + bias_factor * np.abs(p["bias"]).sum() for p in hidden)
         assert run.history["val_penalty"][-1] == pytest.approx(expected, rel=1e-5)
     assert any(np.abs(p["bias"]).sum() > 0 for p in both.params[:-1])  # the bias term was not trivially 0
+
+
+def test_models_of_several_programs_train_as_each_would_alone_and_report_compiling_once(seed_split):
+    from reglab.engine import train_many
+
+    # epochs=7 gives these programs shapes no other test compiles, so this process compiles them here
+    configs = [ModelConfig(hidden=(8,), epochs=7, seed=s, kernel_regularizer=reg)
+               for reg in (None, l1(0.01, method="proximal"), l2(0.01)) for s in (0, 1)]
+    many = train_many(configs, seed_split, workers=2)
+    firsts = [0, 2]  # the first model of the plain program and of the orthant-wise one
+    assert [t.compile_seconds > 0 for t in many] == [i in firsts for i in range(len(configs))]
+    for config, trained in zip(configs, many):
+        alone = train_one(config, seed_split)
+        assert alone.compile_seconds == 0  # compiled once, by train_many
+        for key in alone.history:
+            np.testing.assert_array_equal(trained.history[key], alone.history[key])

@@ -122,26 +122,72 @@ def train_many(configs, split, workers: int | None = None, on_done=None, mode: s
         return _vectorized(configs, split, on_done, chunk)
     workers = min(workers or default_workers(), max(len(configs), 1))
 
+    ahead = _CompileAhead(configs, split)
+
     def job(i):
+        if not ahead.wait(i):
+            raise KeyboardInterrupt  # cancelled while its program compiled: train nothing more
         trained = train_one(configs[i], split)
+        trained.compile_seconds = ahead.seconds.get(i, trained.compile_seconds)  # the first model of its program
         if on_done:
             on_done(i, trained)
         return trained
 
-    # The first model of each distinct program goes first, so that different programs compile concurrently.
-    firsts = {}
-    for i, config in enumerate(configs):
-        firsts.setdefault(plan(config, split)[0], i)
-    order = sorted(range(len(configs)), key=lambda i: (i not in firsts.values(), i))
-    if workers == 1:
-        done = {i: job(i) for i in order}
-    else:
-        pool = ThreadPoolExecutor(workers)
-        try:
-            done = dict(zip(order, pool.map(job, order)))
-        finally:  # on Ctrl-C, drop the models not yet started; the running ones finish (and report) first
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        return list((pool.map if pool else map)(job, range(len(configs))))  # in the order of configs
+    except BaseException:
+        ahead.cancel()
+        raise
+    finally:  # on Ctrl-C, drop the models not yet started; the running ones finish (and report) first
+        if pool:
             pool.shutdown(wait=True, cancel_futures=True)
-    return [done[i] for i in range(len(configs))]
+        ahead.close()
+
+
+class _CompileAhead:
+    """Compiles each distinct program of ``configs`` in a thread of its own, one after another in order of first
+    use. Tracing and lowering hold the GIL, so programs compiled at the same time only slow each other down; one at
+    a time, the first program's models train while the next one compiles. ``wait(i)`` returns once config i's
+    program is compiled (or failed: train_one then compiles it again and raises); ``seconds`` maps the index of
+    each program's first config to its compile seconds. ``cancel()`` compiles nothing more and wakes every waiter
+    (``wait`` then returns False); ``close()`` waits for the thread (one still inside XLA when the interpreter
+    exits aborts the process)."""
+
+    def __init__(self, configs, split):
+        programs = [plan(config, split)[0] for config in configs]
+        firsts = {}
+        for i, program in enumerate(programs):
+            firsts.setdefault(program, i)
+        self._program, self._ready, self.seconds = programs, {p: threading.Event() for p in firsts}, {}
+        self._cancelled = False
+
+        def compile_all():
+            for program, i in firsts.items():
+                if self._cancelled:
+                    break
+                try:
+                    args = (plan(configs[i], split)[1], *_data(split))
+                    self.seconds[i] = _COMPILED.get("one", program, args)[1]
+                except BaseException:  # noqa: BLE001  (the model's own train_one reports it)
+                    pass
+                finally:
+                    self._ready[program].set()
+
+        self._thread = threading.Thread(target=compile_all, name="reglab-compile")
+        self._thread.start()
+
+    def wait(self, i) -> bool:
+        self._ready[self._program[i]].wait()
+        return not self._cancelled
+
+    def cancel(self):
+        self._cancelled = True
+        for event in self._ready.values():
+            event.set()
+
+    def close(self):
+        self._thread.join()
 
 
 def _vectorized(configs, split, on_done, chunk):
