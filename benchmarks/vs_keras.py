@@ -5,11 +5,12 @@
 
 Each side runs as a fresh process with the same Python: `reglab demo` (and `reglab sweep`) from process start to
 report written, and Keras 3 on its JAX backend fitting the lecture's model once (l1(0.001), 2000 epochs,
-validation_split=0.2), reported as fit seconds and whole-process seconds. The machine's speed drifts, so only
-figures from one run of this script compare.
+validation_split=0.2), reported as fit seconds and whole-process seconds. The machine's speed drifts (by a third
+within minutes here), so the two sides alternate, --rounds times, and the ratio is taken pair by pair.
 """
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,20 +48,25 @@ def keras_once():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sweep", action="store_true", help="also time the default sweep against 4 Keras runs")
+    parser.add_argument("--rounds", type=int, default=3, help="demo / Keras pairs, alternating (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as out:
         wall([sys.executable, "-m", "reglab", "demo", "--out", f"{out}/warm"])  # fill the compilation cache
-        demo, _ = wall([sys.executable, "-m", "reglab", "demo", "--out", f"{out}/demo"])
-        fit, process = keras_once()
-        print(f"reglab demo {demo:.1f} s | Keras/JAX one run: fit {fit:.1f} s, process {process:.1f} s "
-              f"| demo / Keras fit = {demo / fit:.2f}")
+        ratios = []
+        for i in range(args.rounds):
+            demo, _ = wall([sys.executable, "-m", "reglab", "demo", "--out", f"{out}/demo{i}"])
+            fit, process = keras_once()
+            ratios.append(demo / fit)
+            print(f"reglab demo {demo:.1f} s | Keras/JAX one run: fit {fit:.1f} s, process {process:.1f} s "
+                  f"| demo / Keras fit = {demo / fit:.2f}", flush=True)
+        print(f"median demo / Keras fit over {args.rounds} pairs: {statistics.median(ratios):.2f}")
         if args.sweep:
             sweep, _ = wall([sys.executable, "-m", "reglab", "sweep", "--out", f"{out}/sweep"])
             runs = [keras_once() for _ in range(4)]
             fits, processes = sum(f for f, _ in runs), sum(p for _, p in runs)
             print(f"reglab sweep (128 models) {sweep:.1f} s | 4 Keras/JAX runs: fits {fits:.1f} s, processes "
-                  f"{processes:.1f} s | sweep / 4 Keras processes = {sweep / processes:.2f}")
-
+                  f"{processes:.1f} s | sweep / 4 Keras fits = {sweep / fits:.2f}, / 4 Keras processes = "
+                  f"{sweep / processes:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -256,3 +256,45 @@ def test_models_of_several_programs_train_as_each_would_alone_and_report_compili
         assert alone.compile_seconds == 0  # compiled once, by train_many
         for key in alone.history:
             np.testing.assert_array_equal(trained.history[key], alone.history[key])
+
+
+def test_a_new_process_reuses_the_traced_program_and_gets_the_same_numbers(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from reglab import data\n"
+        "from reglab.config import ModelConfig\n"
+        "from reglab.engine import runner\n"
+        "if sys.argv[1] == 'no-tracing':\n"
+        "    runner._COMPILED._jitted['one'] = None  # tracing would fail: the program must come from the cache\n"
+        "trained = runner.train_one(ModelConfig(hidden=(8,), epochs=5, kernel_regularizer='l1(0.01)'), data.split(data.moons()))\n"
+        "np.save(sys.argv[2], trained.history['data_loss'])\n")
+    env = {**os.environ, "REGLAB_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run(mode, name):
+        done = subprocess.run([sys.executable, "-c", code, mode, str(tmp_path / name)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return np.load(tmp_path / f"{name}.npy")
+
+    first = run("trace", "first")
+    [saved] = (tmp_path / "cache" / "programs").glob("*.jaxexport")
+    np.testing.assert_array_equal(run("no-tracing", "second"), first)
+    saved.write_bytes(b"damaged")  # a damaged file is traced anew and replaced
+    np.testing.assert_array_equal(run("trace", "third"), first)
+    np.testing.assert_array_equal(run("no-tracing", "fourth"), first)
+
+
+def test_an_edited_engine_does_not_reuse_programs_traced_before(monkeypatch, seed_split):
+    from reglab.engine import exported
+
+    prog, hparams = program.plan(ModelConfig(hidden=(8,), epochs=5), seed_split)
+    args = (hparams, seed_split.X_train, seed_split.y_train, seed_split.X_val, seed_split.y_val)
+    paths = []
+    for source in ("engine as shipped", "engine edited"):
+        monkeypatch.setattr(exported, "_source_digest", lambda source=source: source)
+        paths.append(exported._path("one", prog, args))
+    assert paths[0] != paths[1]
+    assert exported._path("vectorized", prog, args) != paths[1]

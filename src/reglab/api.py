@@ -110,15 +110,13 @@ def _train_and_draw(named, n_first, split, progress, draw):
 
     def on_run(i, run):
         started.set()
-        if stop.is_set():  # interrupted: the models not yet started are dropped (engine.train_many)
-            raise KeyboardInterrupt
         if i < n_first:
             firsts[i] = run
             if len(firsts) == n_first:
                 ready.set()
 
     with ThreadPoolExecutor(1, thread_name_prefix="reglab-train") as pool:
-        future = pool.submit(train_runs, named, split, progress, on_run=on_run)
+        future = pool.submit(train_runs, named, split, progress, on_run=on_run, cancel=stop)
         for event in (ready, started):
             future.add_done_callback(lambda _, event=event: event.set())  # a failed training wakes this thread too
         try:
@@ -153,9 +151,10 @@ def _from_arrays(X, y) -> datasets.Dataset:
     return datasets.Dataset("arrays", X, codes.astype(np.int32), tuple(classes.tolist()), tuple(f"x{i + 1}" for i in range(X.shape[1])))
 
 
-def train_runs(named, split, progress=False, mode="auto", on_run=None) -> list[Run]:
+def train_runs(named, split, progress=False, mode="auto", on_run=None, cancel=None) -> list[Run]:
     """Train ``[(name, ModelConfig), ...]`` on ``split`` concurrently (engine.train_many); Runs in that order.
-    ``on_run(index, run)`` is called as each one finishes (from a worker thread)."""
+    ``on_run(index, run)`` is called as each one finishes (from a worker thread); setting the Event ``cancel``
+    stops it (KeyboardInterrupt) once the running models are done."""
     from .engine import train_many  # JAX is imported only when something is trained
 
     def as_run(i, t):
@@ -170,7 +169,7 @@ def train_runs(named, split, progress=False, mode="auto", on_run=None) -> list[R
 
     bar = progress_bar("training", len(named)) if progress else None
     try:
-        trained = train_many([config for _, config in named], split, mode=mode, on_done=on_done)
+        trained = train_many([config for _, config in named], split, mode=mode, on_done=on_done, cancel=cancel)
     finally:
         if bar:
             bar.stop()

@@ -1,5 +1,6 @@
 """Where reglab keeps what it can reuse between processes: ``$REGLAB_CACHE_DIR`` (default ``~/.cache/reglab``),
-with ``jax/`` (JAX's persistent compilation cache) and ``data/`` (generated data sets)."""
+with ``jax/`` (JAX's persistent compilation cache), ``programs/`` (traced training programs, engine/exported.py)
+and ``data/`` (generated data sets)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,6 @@ from pathlib import Path
 
 
 def cache_dir(kind: str) -> Path:
-    """The cache folder for ``kind`` (``"jax"`` or ``"data"``); not created here."""
+    """The cache folder for ``kind`` (``"jax"``, ``"programs"`` or ``"data"``); not created here."""
     root = os.environ.get("REGLAB_CACHE_DIR") or Path.home() / ".cache" / "reglab"
     return Path(root) / kind

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import jax
 import numpy as np
 
+from .exported import compile_exported
 from .program import plan, train
 
 MODES = ("auto", "threads", "vectorized")
@@ -57,7 +58,7 @@ class _Compiled:
             if key in self._programs:
                 return self._programs[key], 0.0
             start = time.perf_counter()
-            compiled = self._jitted[kind].lower(program, *args).compile()
+            compiled = compile_exported(kind, self._jitted[kind], program, args)
             self._programs[key] = compiled
             return compiled, time.perf_counter() - start
 
@@ -114,19 +115,22 @@ def train_vectorized(configs, split) -> list[Trained]:
 
 
 def train_many(configs, split, workers: int | None = None, on_done=None, mode: str = "auto",
-               chunk: int = 256) -> list[Trained]:
+               chunk: int = 256, cancel: threading.Event | None = None) -> list[Trained]:
     """Train every config on ``split``; ``on_done(index, trained)`` after each one. Results come back in the order
-    of ``configs``. ``mode``: ``auto`` (threads on the CPU, vectorized elsewhere), ``threads`` or ``vectorized``."""
+    of ``configs``. ``mode``: ``auto`` (threads on the CPU, vectorized elsewhere), ``threads`` or ``vectorized``.
+    Setting ``cancel`` (from another thread) starts no further compile or model; this call then raises
+    KeyboardInterrupt once the running ones are done."""
     mode = default_mode() if mode == "auto" else mode
     if mode == "vectorized":
         return _vectorized(configs, split, on_done, chunk)
     workers = min(workers or default_workers(), max(len(configs), 1))
 
-    ahead = _CompileAhead(configs, split)
+    cancel = cancel or threading.Event()
+    ahead = _CompileAhead(configs, split, cancel)
 
     def job(i):
-        if not ahead.wait(i):
-            raise KeyboardInterrupt  # cancelled while its program compiled: train nothing more
+        if not ahead.wait(i) or cancel.is_set():
+            raise KeyboardInterrupt  # cancelled: train nothing more
         trained = train_one(configs[i], split)
         trained.compile_seconds = ahead.seconds.get(i, trained.compile_seconds)  # the first model of its program
         if on_done:
@@ -137,7 +141,7 @@ def train_many(configs, split, workers: int | None = None, on_done=None, mode: s
     try:
         return list((pool.map if pool else map)(job, range(len(configs))))  # in the order of configs
     except BaseException:
-        ahead.cancel()
+        cancel.set()
         raise
     finally:  # on Ctrl-C, drop the models not yet started; the running ones finish (and report) first
         if pool:
@@ -150,21 +154,21 @@ class _CompileAhead:
     use. Tracing and lowering hold the GIL, so programs compiled at the same time only slow each other down; one at
     a time, the first program's models train while the next one compiles. ``wait(i)`` returns once config i's
     program is compiled (or failed: train_one then compiles it again and raises); ``seconds`` maps the index of
-    each program's first config to its compile seconds. ``cancel()`` compiles nothing more and wakes every waiter
-    (``wait`` then returns False); ``close()`` waits for the thread (one still inside XLA when the interpreter
-    exits aborts the process)."""
+    each program's first config to its compile seconds. Once ``cancel`` is set it compiles nothing more and
+    ``wait`` returns False; ``close()`` waits for the thread (one still inside XLA when the interpreter exits
+    aborts the process)."""
 
-    def __init__(self, configs, split):
+    def __init__(self, configs, split, cancel: threading.Event):
         programs = [plan(config, split)[0] for config in configs]
         firsts = {}
         for i, program in enumerate(programs):
             firsts.setdefault(program, i)
         self._program, self._ready, self.seconds = programs, {p: threading.Event() for p in firsts}, {}
-        self._cancelled = False
+        self._cancel = cancel
 
         def compile_all():
             for program, i in firsts.items():
-                if self._cancelled:
+                if cancel.is_set():
                     break
                 try:
                     args = (plan(configs[i], split)[1], *_data(split))
@@ -178,13 +182,11 @@ class _CompileAhead:
         self._thread.start()
 
     def wait(self, i) -> bool:
-        self._ready[self._program[i]].wait()
-        return not self._cancelled
-
-    def cancel(self):
-        self._cancelled = True
-        for event in self._ready.values():
-            event.set()
+        ready = self._ready[self._program[i]]
+        while not ready.wait(0.05):
+            if self._cancel.is_set():
+                return False
+        return not self._cancel.is_set()
 
     def close(self):
         self._thread.join()
