@@ -106,10 +106,10 @@ def _train_and_draw(named, n_first, split, progress, draw):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    firsts, ready, started, stop = {}, threading.Event(), threading.Event(), threading.Event()
+    firsts, ready, first_done, stop = {}, threading.Event(), threading.Event(), threading.Event()
 
     def on_run(i, run):
-        started.set()
+        first_done.set()
         if i < n_first:
             firsts[i] = run
             if len(firsts) == n_first:
@@ -117,12 +117,12 @@ def _train_and_draw(named, n_first, split, progress, draw):
 
     with ThreadPoolExecutor(1, thread_name_prefix="reglab-train") as pool:
         future = pool.submit(train_runs, named, split, progress, on_run=on_run, cancel=stop)
-        for event in (ready, started):
+        for event in (ready, first_done):
             future.add_done_callback(lambda _, event=event: event.set())  # a failed training wakes this thread too
         try:
-            # Import what drawing needs while the first models train: imports hold the GIL, which compiling the
-            # programs needs too, and the study's end waits on this thread, not on training.
-            started.wait()
+            # Import what drawing needs while the other models train (not sooner: imports hold the GIL, which
+            # compiling needs too); the study's end waits on this thread, not on training.
+            first_done.wait()
             _import_views()
             ready.wait()
             drawn = draw([firsts[i] for i in range(n_first)]) if len(firsts) == n_first else None

@@ -3,8 +3,8 @@
 JAX's persistent compilation cache (``engine/__init__``) already skips XLA's compile, but finding an entry needs the
 lowered program, and tracing plus lowering a training run costs about 0.5 s of Python in every process. A
 ``jax.export`` serialization of the lowered program costs 5 ms to read back. The file name hashes everything the
-program depends on: the Program, the argument shapes, the JAX version and backend, and the engine's own source
-files, so an edited engine never reuses a stale program.
+program depends on: the Program, the argument shapes, the JAX, jaxlib and Optax versions, the backend, and the
+engine's own source files, so an edited engine never reuses a stale program.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import jax
+import jaxlib
+import optax
 
 from ..cache import cache_dir
 
@@ -32,8 +34,8 @@ def _source_digest() -> str:
 
 def _path(kind, program, args) -> Path:
     shapes = [(a.shape, str(a.dtype)) for a in jax.tree.leaves(args)]
-    ident = repr((kind, program, jax.tree.structure(args), shapes, jax.__version__, jax.default_backend(),
-                  _source_digest()))
+    ident = repr((kind, program, jax.tree.structure(args), shapes, jax.__version__, jaxlib.__version__,
+                  optax.__version__, jax.default_backend(), _source_digest()))
     return cache_dir("programs") / f"{hashlib.sha256(ident.encode()).hexdigest()[:32]}.jaxexport"
 
 

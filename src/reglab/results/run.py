@@ -18,7 +18,6 @@ from ..config import HISTORY_KEYS, ModelConfig
 from .metrics import effective_architecture, kernel_fractions, layer_stats
 
 
-
 def _expit(x):
     """1 / (1 + exp(-x)) without overflow (scipy.special.expit, whose import alone costs about 0.2 s)."""
     return np.exp(-np.logaddexp(0, -x))

@@ -15,10 +15,10 @@ def plot_loss_curves(runs, log=True, ncols=None):
     """
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n_keys = 5 if any(np.any(run.history["penalty"] > 0) for run in runs) else 2
-    width = 3.6 * (ncols or min(len(runs), 5))
-    legend_cols = max(1, min(n_keys, int(width / 1.8)))  # an entry is about 1.7 inches wide at 8 pt
+    panel = (3.6, 3.2)
+    legend_cols = max(1, min(n_keys, int(panel[0] * (ncols or min(len(runs), 5)) / 1.8)))  # ~1.7 inches an entry
     legend_rows = -(-n_keys // legend_cols)
-    fig, axes = grid(len(runs), ncols, sharey=True, left=0.8, bottom=0.65 + 0.2 * legend_rows)
+    fig, axes = grid(len(runs), ncols, panel, sharey=True, left=0.8, bottom=0.65 + 0.2 * legend_rows)
     for ax, run in zip(axes, runs):
         h = run.history
         epochs = np.arange(1, len(h["data_loss"]) + 1)
