@@ -80,7 +80,8 @@ def test_views_draw_figures_from_results():
 
 
 def _texts_outside_or_overlapping(fig):
-    """The texts a PNG of ``fig`` shows that leave the canvas, and tick labels that run into another panel."""
+    """The texts a PNG of ``fig`` shows that leave the canvas, and tick and axis labels that run into another
+    panel or its labels."""
     from unittest import mock
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -97,7 +98,7 @@ def _texts_outside_or_overlapping(fig):
         canvas.draw()
     renderer, edge = canvas.get_renderer(), fig.bbox
     axes = [a for a in fig.axes if a.get_visible()]
-    tick_owner = {id(t): a for a in axes for t in a.get_xticklabels() + a.get_yticklabels()}
+    tick_owner = {id(t): a for a in axes for t in a.get_xticklabels() + a.get_yticklabels() + [a.xaxis.label, a.yaxis.label]}
     bad, ticks = [], []
     for text in drawn:
         if not (text.get_visible() and text.get_text().strip()):
@@ -109,7 +110,7 @@ def _texts_outside_or_overlapping(fig):
         if a is not None:
             bad += [("overlaps a panel", text.get_text()) for other in axes
                     if other is not a and box.overlaps(other.get_window_extent(renderer))]
-            bad += [("overlaps a tick label", text.get_text(), t.get_text()) for t, b, other in ticks
+            bad += [("overlaps a label", text.get_text(), t.get_text()) for t, b, other in ticks
                     if other is not a and box.overlaps(b)]
             ticks.append((text, box, a))
     return bad
@@ -132,6 +133,15 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
                "weights": reglab.plot.weights(runs), "matrices": plot_weight_matrices(runs),
                "profiles": plot_magnitude_profiles(runs, layer=0), "norms": plot_kernel_and_bias_norms(runs),
                "inputs": plot_input_norms([wide, wide], [f"mean concave points {i}" for i in range(12)])}
+    import pandas as pd
+
+    from reglab.views.paths import plot_path, plot_sparsity_path
+
+    frame = pd.DataFrame([{"family": kind, "regularizer": kind, "strength": lam, "seed": seed, "diverged": False,
+                           "data_loss": lam + 1e-3, "val_data_loss": 0.3, "accuracy": 0.9613 + seed / 100,
+                           "val_accuracy": 0.9512, "zeros": 0.0, "below_1e-3": 0.5}
+                          for kind in ("l1", "l2") for lam in (1e-4, 1e-2) for seed in (0, 1)])
+    figures["path"], figures["sparsity path"] = plot_path(frame, "a title"), plot_sparsity_path(frame)
     problems = {name: bad for name, fig in figures.items() if (bad := _texts_outside_or_overlapping(fig))}
     assert not problems
 

@@ -103,6 +103,7 @@ def test_vectorized_sweep_matches_single_fits_within_tolerance(split, tmp_path):
             assert row[key] == pytest.approx(alone.final[key], rel=1e-4, abs=1e-7), key
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # one lambda: its path figure still needs a proper axis
 def test_a_diverging_model_is_flagged_and_its_neighbours_finish(split, tmp_path):
     result = reglab.sweep(split, regularizers=["l2"], lambdas=[0.001], seeds=2, learning_rates=[0.05, 1e3],
                           optimizer="sgd", out=tmp_path / "d", progress=True,

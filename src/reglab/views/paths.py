@@ -44,6 +44,8 @@ def _x_axis(ax, kind, strengths):
         return
     positive = strengths[strengths > 0]
     if len(positive) == len(strengths):
+        if len(positive) == 1:  # one strength: give the log axis a width (a point has none)
+            ax.set_xlim(positive[0] / 3, positive[0] * 3)
         log_x(ax)
     elif len(positive):
         ax.set_xscale("symlog", linthresh=positive.min())
@@ -62,7 +64,7 @@ def plot_path(frame, title=""):
     strength, mean over seeds as a line and the seeds' range as a band, the best strength (lowest mean validation
     data loss) as a dashed line, diverged models as red crosses. Returns a Figure."""
     kinds = list(dict.fromkeys(frame["family"]))
-    fig, axes = grid(2 * len(kinds), len(kinds), panel=(4.4, 3.0), top=0.7 if title else 0.35)
+    fig, axes = grid(2 * len(kinds), len(kinds), panel=(4.4, 3.0), wspace=0.95, top=0.7 if title else 0.35)
     best = {row["family"]: row["strength"] for row in best_rows(frame)}
     for j, kind in enumerate(kinds):
         part = frame[frame["family"] == kind]
