@@ -8,14 +8,14 @@ a fraction (the Playground slider's percent / 100), labels {-1, 1} mapped to {0,
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 from importlib.metadata import version
 
 import numpy as np
 
 from .. import checks
-from ..cache import cache_dir
+from ..cache import cache_dir, put
 from ..errors import ReglabError
 from .dataset import Dataset
 
@@ -112,13 +112,9 @@ def _sklearn(maker: str, **kwargs):
     import sklearn.datasets
 
     X, y = getattr(sklearn.datasets, maker)(**kwargs)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, X=X, y=y)
-        os.replace(partial, path)  # whole or absent, even with several processes at once
-    except OSError:  # a read-only home: work without the cache
-        pass
+    blob = io.BytesIO()
+    np.savez(blob, X=X, y=y)
+    put(path, blob.getvalue())  # whole or absent, even with several processes at once
     return X, y
 
 

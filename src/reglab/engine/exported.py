@@ -10,8 +10,6 @@ engine's own source files, so an edited engine never reuses a stale program.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import jax
 import jaxlib
 import optax
 
-from ..cache import cache_dir
+from ..cache import cache_dir, put
 
 
 @cache
@@ -52,16 +50,9 @@ def compile_exported(kind, jitted, program, args):
 
 
 def _write(path: Path, exported):
-    """Write atomically (a concurrent reader sees the whole file or none); where it cannot be written (a read-only
-    cache), the next process traces again."""
-    tmp = None
+    """Keep ``exported`` in the cache (cache.put); without its serializer, the next process traces again."""
     try:
         blob = exported.serialize()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except (OSError, ImportError):
-        if tmp and os.path.exists(tmp):
-            os.remove(tmp)
+    except ImportError:
+        return
+    put(path, blob)
