@@ -1,6 +1,20 @@
+import os
+import shutil
+import tempfile
+
 import pytest
 
-from reglab import data
+# Every test, and every process a test starts, uses a cache of its own (never the user's ~/.cache/reglab): set
+# before reglab's engine sets JAX's compilation cache from it. The suite thus starts cold; tests of the warm path
+# say so and warm it themselves.
+_CACHE = tempfile.mkdtemp(prefix="reglab-test-cache-")
+os.environ["REGLAB_CACHE_DIR"] = _CACHE
+
+from reglab import data  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -15,29 +15,39 @@ from reglab.regularizers import l1, l1_l2, l2
 from . import reference
 
 
-def _coef(n_layers, **values):
-    keys = ("kernel_l1", "kernel_l1_prox", "kernel_l2", "bias_l1", "bias_l1_prox", "bias_l2", "group_units", "group_inputs")
-    base = {k: jnp.zeros(n_layers) for k in keys}
-    base.update({k: jnp.asarray(v, jnp.float32) for k, v in values.items()})
-    return base
+def _factors(kernel, bias=None):
+    """A factor tree like the params: one (kernel, bias) factor per layer; bias None: no bias term."""
+    return [{"kernel": jnp.float32(k), "bias": None if bias is None else jnp.float32(b)}
+            for k, b in zip(kernel, bias or kernel)]
 
 
 def test_penalty_matches_hand_computation():
     params = [{"kernel": jnp.array([[1.0, -2.0], [0.5, 0.0]]), "bias": jnp.array([3.0, -1.0])},
               {"kernel": jnp.array([[-4.0], [2.0]]), "bias": jnp.array([10.0])}]
-    coef = _coef(2, kernel_l1=[0.1, 0.01], kernel_l2=[0.0, 0.5], bias_l2=[0.2, 0.0])
+    l1, l2 = _factors([0.1, 0.01], [0.0, 0.0]), _factors([0.0, 0.5], [0.2, 0.0])
     # layer 1: 0.1 * (1 + 2 + 0.5 + 0) + 0.2 * (9 + 1); layer 2: 0.01 * (4 + 2) + 0.5 * (16 + 4)
     expected = 0.1 * 3.5 + 0.2 * 10 + 0.01 * 6 + 0.5 * 20
-    assert float(penalties.penalty(params, coef)) == pytest.approx(expected, rel=1e-6)
-    coef["kernel_l1_prox"] = jnp.array([0.0, 1.0])
-    coef["group_units"] = jnp.array([0.5, 0.0])  # column norms of layer 1: sqrt(1.25), 2
-    assert float(penalties.penalty(params, coef)) == pytest.approx(expected, rel=1e-6)  # off unless asked
-    assert float(penalties.penalty(params, coef, proximal=True, groups=True)) == pytest.approx(
-        expected + 6.0 + 0.5 * (np.sqrt(1.25) + 2.0), rel=1e-6)
-    # the parts a program asks for: only the non-smooth terms; or no bias terms (0.2 * 10 was layer 1's biases)
-    assert float(penalties.penalty(params, coef, smooth=False, proximal=True, groups=True)) == pytest.approx(
-        6.0 + 0.5 * (np.sqrt(1.25) + 2.0), rel=1e-6)
-    assert float(penalties.penalty(params, coef, biases=False)) == pytest.approx(expected - 0.2 * 10, rel=1e-6)
+    assert float(penalties.weights(params, l1, l2)) == pytest.approx(expected, rel=1e-6)
+    # a program whose models penalize no bias leaves the bias terms out (0.2 * 10 was layer 1's biases)
+    assert float(penalties.weights(params, _factors([0.1, 0.01]), _factors([0.0, 0.5]))) == pytest.approx(
+        expected - 0.2 * 10, rel=1e-6)
+    assert float(penalties.weights(params, _factors([0.0, 1.0]))) == pytest.approx(6.0, rel=1e-6)  # l1 alone
+    # group lasso: column norms of layer 1 are sqrt(1.25) and 2, row norms sqrt(5) and 0.5
+    groups = [jnp.array([0.5, 0.0]), jnp.array([0.0, 0.0])]
+    assert float(penalties.groups(params, groups)) == pytest.approx(0.5 * (np.sqrt(1.25) + 2.0), rel=1e-6)
+    groups = [jnp.array([0.0, 0.1]), jnp.array([0.0, 0.0])]
+    assert float(penalties.groups(params, groups)) == pytest.approx(0.1 * (np.sqrt(5) + 0.5), rel=1e-6)
+
+
+def test_activity_penalty_is_keras_formula_over_the_batch_size():
+    h1, h2 = jnp.array([[1.0, -2.0], [0.0, 3.0], [4.0, 0.5]]), jnp.array([[2.0], [-1.0], [0.0]])
+    # Keras: activity_regularizer(output) / batch size, per layer: (l1 * sum|h| + l2 * sum h^2) / 3
+    expected = (0.1 * 10.5 + 0.2 * 30.25) / 3 + (0.0 * 3 + 0.5 * 5) / 3
+    value = penalties.activity([h1, h2], jnp.array([0.1, 0.0]), jnp.array([0.2, 0.5]))
+    assert float(value) == pytest.approx(expected, rel=1e-6)
+    # padding rows (weight 0) count for nothing: the first two rows alone
+    padded = penalties.activity([h1, h2], jnp.array([0.1, 0.0]), jnp.array([0.2, 0.5]), jnp.array([1.0, 1.0, 0.0]))
+    assert float(padded) == pytest.approx((0.1 * 6 + 0.2 * 14) / 2 + 0.5 * 5 / 2, rel=1e-6)
 
 
 def test_l1_gradient_is_the_sign_and_zero_at_zero():
@@ -51,11 +61,13 @@ def test_gradients_match_finite_differences():
         X, y = rng.normal(size=(7, 3)), rng.integers(0, 2, 7)
         params = [{"kernel": jnp.asarray(rng.normal(size=(3, 5))), "bias": jnp.asarray(rng.normal(size=5))},
                   {"kernel": jnp.asarray(rng.normal(size=(5, 1))), "bias": jnp.asarray(rng.normal(size=1))}]
-        coef = _coef(2, kernel_l1=[0.01, 0.02], kernel_l2=[0.03, 0.0], bias_l2=[0.0, 0.05])
-        coef = {k: v.astype(jnp.float64) for k, v in coef.items()}
+        l1 = [{"kernel": 0.01, "bias": 0.0}, {"kernel": 0.02, "bias": 0.0}]
+        l2 = [{"kernel": 0.03, "bias": 0.0}, {"kernel": 0.0, "bias": 0.05}]
 
         def objective(p):
-            return jnp.mean(mlp.per_sample_loss(mlp.forward(p, X, "tanh"), y)) + penalties.penalty(p, coef)
+            logits, hidden = mlp.forward(p, X, "tanh", hidden=True)
+            activity = penalties.activity(hidden, jnp.array([0.01]), jnp.array([0.02]))
+            return jnp.mean(mlp.per_sample_loss(logits, y)) + penalties.weights(p, l1, l2) + activity
 
         grads = jax.grad(objective)(params)
         h = 1e-6
@@ -128,13 +140,15 @@ def test_glorot_uniform_kernels_and_zero_biases():
         assert not np.any(np.asarray(layer["bias"]))
 
 
-@pytest.mark.parametrize("optimizer, make_opt", [("sgd", lambda: reference.KerasSGD(0.05, 0.9)),
-                                                 ("adam", lambda: reference.KerasAdam(0.01))])
-def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, make_opt):
+@pytest.mark.parametrize("optimizer, make_opt, activity", [("sgd", lambda: reference.KerasSGD(0.05, 0.9), (0, 0)),
+                                                           ("adam", lambda: reference.KerasAdam(0.01), (0, 0)),
+                                                           ("adam", lambda: reference.KerasAdam(0.01), (0.01, 0.02))])
+def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, make_opt, activity):
     lr = 0.05 if optimizer == "sgd" else 0.01
     reg = l1_l2(l1=0.001, l2=0.002)
     config = ModelConfig(hidden=(16,), activation="tanh", optimizer=optimizer, learning_rate=lr, momentum=0.9,
-                         kernel_regularizer=[reg, reg], epochs=4, seed=7)
+                         kernel_regularizer=[reg, reg], epochs=4, seed=7,
+                         activity_regularizer=l1_l2(*activity) if any(activity) else None)
     trained = train_one(config, seed_split)
 
     init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
@@ -143,7 +157,8 @@ def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, 
     assert all(sorted(o) == list(range(80)) for o in orders) and not np.array_equal(orders[0], orders[1])
     s = seed_split
     params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
-                                      s.y_val, make_opt, batch_size=32, l1=0.001, l2=0.002)
+                                      s.y_val, make_opt, batch_size=32, l1=0.001, l2=0.002, a1=activity[0],
+                                      a2=activity[1])
     for key, expected in history.items():
         np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
     for got, want in zip(trained.params, params):
@@ -243,17 +258,19 @@ def test_bias_penalty_counts_only_where_a_model_asks_for_it(seed_split):
 
 
 def test_models_of_several_programs_train_as_each_would_alone_and_report_compiling_once(seed_split):
-    from reglab.engine import train_many
+    from reglab.engine import Job, run
 
     # epochs=7 gives these programs shapes no other test compiles, so this process compiles them here
     configs = [ModelConfig(hidden=(8,), epochs=7, seed=s, kernel_regularizer=reg)
                for reg in (None, l1(0.01, method="proximal"), l2(0.01)) for s in (0, 1)]
-    many = train_many(configs, seed_split, workers=2)
+    done = {job.tag: trained for job, trained in run([Job(c, seed_split, i) for i, c in enumerate(configs)],
+                                                     executor="threads", workers=2)}
+    many = [done[i] for i in range(len(configs))]
     firsts = [0, 2]  # the first model of the plain program and of the orthant-wise one
     assert [t.compile_seconds > 0 for t in many] == [i in firsts for i in range(len(configs))]
     for config, trained in zip(configs, many):
         alone = train_one(config, seed_split)
-        assert alone.compile_seconds == 0  # compiled once, by train_many
+        assert alone.compile_seconds == 0  # compiled once, by the run above
         for key in alone.history:
             np.testing.assert_array_equal(trained.history[key], alone.history[key])
 
@@ -291,7 +308,8 @@ def test_an_edited_engine_does_not_reuse_programs_traced_before(monkeypatch, see
     from reglab.engine import exported
 
     prog, hparams = program.plan(ModelConfig(hidden=(8,), epochs=5), seed_split)
-    args = (hparams, seed_split.X_train, seed_split.y_train, seed_split.X_val, seed_split.y_val)
+    s = seed_split
+    args = (hparams, {"X_train": s.X_train, "y_train": s.y_train, "X_val": s.X_val, "y_val": s.y_val})
     paths = []
     for source in ("engine as shipped", "engine edited"):
         monkeypatch.setattr(exported, "_source_digest", lambda source=source: source)

@@ -76,7 +76,7 @@ def test_cli_rejects_a_bad_lambda_range_with_exit_2(tmp_path):
 
 def test_sweep_models_equal_single_fits_exactly(split, tmp_path):
     result = reglab.sweep(split, regularizers=["l1", "dropout"], lambdas=[0.001, 0.01], rates=[0.3], seeds=[0, 5],
-                          out=tmp_path / "s", chunk_size=3, progress=False, report=False, mode="threads", **SMALL)
+                          out=tmp_path / "s", chunk_size=3, progress=False, report=False, executor="threads", **SMALL)
     store = SweepStore(tmp_path / "s")
     assert len(result.frame) == 6 and store.finished() == {0, 1}
     for _, row in result.frame.iterrows():
@@ -96,7 +96,7 @@ def test_sweep_models_equal_single_fits_exactly(split, tmp_path):
 def test_vectorized_sweep_matches_single_fits_within_tolerance(split, tmp_path):
     # Stated tolerance: batched programs may sum in another order; after 20 epochs figures agree to 1e-4 relative.
     result = reglab.sweep(split, regularizers=["l2"], lambdas=[0.001, 0.1], seeds=2, out=tmp_path / "v",
-                          progress=False, report=False, mode="vectorized", **SMALL)
+                          progress=False, report=False, executor="vectorized", **SMALL)
     for _, row in result.frame.iterrows():
         alone = reglab.fit(split, kernel_regularizer=reglab.l2(row["strength"]), seed=int(row["seed"]), **SMALL)
         for key in ("data_loss", "val_data_loss", "penalty", "val_accuracy"):
@@ -158,7 +158,7 @@ def test_killed_sweep_resumes_losing_and_repeating_nothing(tmp_path):
 
     fresh = tmp_path / "fresh"
     assert subprocess.run(_sweep_args(fresh), capture_output=True).returncode == 0
-    a, b = reglab.load(out), reglab.load(fresh)
+    a, b = reglab.load_sweep(out), reglab.load_sweep(fresh)
     columns = ["index", "regularizer", "strength", "seed", "data_loss", "val_data_loss", "accuracy", "val_accuracy", "zeros"]
     assert a[columns].equals(b[columns])
 
@@ -179,8 +179,8 @@ def test_load_reads_a_sweep_without_jax(split, tmp_path):
     code = textwrap.dedent(f"""
         import sys
         import reglab
-        models = reglab.load({str(tmp_path / 'j')!r})
-        epochs = reglab.load({str(tmp_path / 'j')!r}, per="epoch")
+        models = reglab.load_sweep({str(tmp_path / 'j')!r})
+        epochs = reglab.load_sweep({str(tmp_path / 'j')!r}, per="epoch")
         assert list(models["strength"]) == [0.01, 0.1], models
         assert len(epochs) == 2 * 20 and (epochs["loss"] == epochs["data_loss"] + epochs["penalty"]).all()
         assert "jax" not in sys.modules, "loading imported jax"

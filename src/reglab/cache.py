@@ -5,8 +5,9 @@ and ``data/`` (generated data sets)."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from .files import write_atomic
 
 
 def cache_dir(kind: str) -> Path:
@@ -16,16 +17,9 @@ def cache_dir(kind: str) -> Path:
 
 
 def put(path: Path, blob: bytes):
-    """Write ``blob`` to the cache file ``path`` atomically (a reader, in this process or another, sees the whole
-    file or none); where the cache cannot be written (a read-only home), nothing is kept and the next process makes
-    it again."""
-    tmp = None
+    """Keep ``blob`` in the cache file ``path`` (written atomically); where the cache cannot be written (a
+    read-only home), nothing is kept and the next process makes it again."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
+        write_atomic(path, blob)
     except OSError:
-        if tmp and os.path.exists(tmp):
-            os.remove(tmp)
+        pass

@@ -1,5 +1,5 @@
-"""The command-line face: ``reglab demo [features]``, ``reglab run SPEC.toml`` and ``reglab sweep [SPEC]``. It parses,
-calls the API and prints a table.
+"""The command-line face: ``reglab demo [features]``, ``reglab run SPEC``, ``reglab sweep [SPEC]`` and ``reglab spec
+NAME``. It parses, calls the API and prints the network and a table.
 
 Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) and exits with code 2.
 """
@@ -15,6 +15,7 @@ import click
 
 from . import spec as specs
 from .errors import ReglabError
+from .grid import KINDS
 
 # Data loss is the cross-entropy alone (the penalty is its own column); sparsity is over all kernel weights.
 COLUMNS = [("data_loss", "loss", "{:.3g}"), ("val_data_loss", "val loss", "{:.3g}"), ("accuracy", "acc", "{:.3f}"),
@@ -59,8 +60,16 @@ def demo_features(out, seed, epochs):
 @click.argument("spec", type=click.Path(dir_okay=False))
 @_common
 def run(spec, out, seed, epochs):
-    """Run the experiment described in the TOML file SPEC (schema: see the README or examples/seed.toml)."""
+    """Run the experiment described in the TOML file SPEC, or a built-in spec by name (seed, features, sweep; print
+    one with `reglab spec seed`)."""
     _run(spec, out, seed, epochs, f"reglab run {shlex.quote(spec)}")
+
+
+@main.command("spec")
+@click.argument("name", type=click.Choice(specs.BUILTIN))
+def spec_command(name):
+    """Print the built-in spec NAME (seed: the lecture's study), to copy and edit: `reglab spec seed > my.toml`."""
+    click.echo(specs.builtin(name).read_text(), nl=False)
 
 
 @main.command()
@@ -69,12 +78,12 @@ def run(spec, out, seed, epochs):
               "rerunning into it finishes what is missing.")
 @click.option("--epochs", type=click.IntRange(1), help="Epochs for every model.")
 @click.option("--seeds", type=click.IntRange(1), help="Number of seeds (0..N-1) per grid point.")
-@click.option("--regularizers", help="Comma-separated: l1, l2, l1_l2, dropout.")
+@click.option("--regularizers", help="Comma-separated: " + ", ".join(KINDS) + ".")
 @click.option("--lambdas", help="START:STOP:NUM (log-spaced) or a comma-separated list.")
 @click.option("--chunk-size", type=click.IntRange(1), help="Models per saved chunk.")
-@click.option("--mode", type=click.Choice(["auto", "threads", "vectorized"]), default="auto", show_default=True,
+@click.option("--executor", type=click.Choice(["auto", "threads", "vectorized"]), default="auto", show_default=True,
               help="threads: one program per model, concurrently on the CPU cores; vectorized: jax.vmap over models.")
-def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, mode):
+def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, executor):
     """A regularization path: a grid over lambda x regularizer x seed, trained as chunks into a resumable folder,
     with its report. Without SPEC: the lecture's data and network, l1 and l2 over 16 lambdas from 1e-5 to 1e-1,
     4 seeds (128 models of 2000 epochs)."""
@@ -98,7 +107,8 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, mode):
             changes["lambdas"] = Grid.build(lambdas=_lambdas(lambdas)).lambdas
         grid = replace(grid, **changes)
         result = run_grid(study.load_split(), study.base, grid, out=out or f"reglab-out/{study.name}",
-                          chunk_size=chunk_size or study.chunk_size, mode=mode, rerun=f"reglab {argv}", title=study.title)
+                          chunk_size=chunk_size or study.chunk_size, executor=executor, rerun=f"reglab {argv}",
+                          title=study.title)
     _print_sweep(result)
 
 
@@ -158,6 +168,8 @@ def _run(spec_path, out, seed, epochs, command):
 
         result = run_study(study, out, progress=True, rerun=rerun)
     console = Console(width=None if sys.stdout.isatty() else 120)  # a pipe gets the whole table, not 80 columns
+    for table in _networks(result.runs):
+        console.print(table)
     console.print(_table(result))
     informative = result.split.dataset.params.get("informative")
     if informative:
@@ -178,6 +190,22 @@ def _selection_table(result, informative):
         scores = selection_scores(run, informative)
         table.add_row(run.name, str(scores["selected"]), f"{scores['precision']:.2f}", f"{scores['recall']:.2f}")
     return table
+
+
+def _networks(runs):
+    """Keras's ``model.summary()`` of each distinct network among ``runs``, as rich tables."""
+    from rich.table import Table
+
+    from .views.report import networks
+
+    for names, rows in networks(runs):
+        total = sum(r["params"] for r in rows)
+        table = Table(title=f"network of {', '.join(names)}", caption=f"Total params: {total:,}, all trainable")
+        for name in ("Layer (type)", "Output Shape", "Param #"):
+            table.add_column(name, justify="right" if name == "Param #" else "left")
+        for r in rows:
+            table.add_row(r["layer"], r["shape"], f"{r['params']:,}")
+        yield table
 
 
 def _table(result):

@@ -16,9 +16,6 @@ from .regularizers import Regularizer
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
 MONITORS = ("val_data_loss", "val_loss", "val_accuracy", "data_loss", "loss", "accuracy")
-# What the engine records per epoch. The Keras-comparable totals are derived: loss = data_loss + penalty,
-# val_loss = val_data_loss + val_penalty (train figures are batch means before each update, validation after).
-HISTORY_KEYS = ("data_loss", "penalty", "accuracy", "val_data_loss", "val_penalty", "val_accuracy")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -63,12 +60,17 @@ class ModelConfig:
     ``max_norm``: Keras's ``MaxNorm`` kernel constraint, each unit's incoming weights scaled to norm <= c after
     each step; one value for the hidden layers or a list per Dense layer (null for none).
     ``early_stopping``: an EarlyStopping, or a dict of its fields.
+    ``activity_regularizer``: Keras's, on a hidden layer's outputs (after its activation, before dropout): an l1
+    and/or l2 factor times the sum over the batch of |h| or h², divided by the batch size; one for every hidden
+    layer or a list with one per hidden layer. Its value counts in ``penalty`` (on validation data in
+    ``val_penalty``).
     """
 
     hidden: tuple[int, ...] = (128, 128)
     activation: str = "relu"
     kernel_regularizer: Regularizer | tuple | None = None
     bias_regularizer: Regularizer | tuple | None = None
+    activity_regularizer: Regularizer | tuple | None = None
     dropout: float | tuple = 0.0
     optimizer: str = "adam"
     learning_rate: float = 0.001
@@ -90,6 +92,7 @@ class ModelConfig:
         checks.choice("activation", self.activation, ACTIVATIONS)
         for name in ("kernel_regularizer", "bias_regularizer"):
             put(name, self._per_layer_regularizer(name, getattr(self, name)))
+        put("activity_regularizer", self._activity(self.activity_regularizer))
         put("dropout", self._dropout(self.dropout))
         checks.choice("optimizer", self.optimizer, OPTIMIZERS)
         put("learning_rate", checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True))
@@ -113,6 +116,17 @@ class ModelConfig:
                 raise ReglabError(name, value, f"one regularizer, or a list of {n_dense} (one per Dense layer)")
             return tuple(regularizers.get(v, f"{name}[{i}]") for i, v in enumerate(value))
         return regularizers.get(value, name)
+
+    def _activity(self, value):
+        listed = isinstance(value, (list, tuple))
+        if listed and len(value) != len(self.hidden):
+            raise ReglabError("activity_regularizer", value, f"one regularizer, or a list of {len(self.hidden)} "
+                              "(one per hidden layer)")
+        name = "activity_regularizer{}".format
+        regs = [regularizers.get(v, name(f"[{i}]" if listed else "")) for i, v in enumerate(value if listed else [value])]
+        if any(r is not None and (r.proximal or r.group) for r in regs):
+            raise ReglabError("activity_regularizer", value, "l1, l2 or l1_l2 with the subgradient method, as Keras's")
+        return tuple(regs) if listed else regs[0]
 
     def _dropout(self, value):
         if isinstance(value, (list, tuple)):
@@ -153,6 +167,11 @@ class ModelConfig:
     def bias_regularizers(self) -> tuple[Regularizer | None, ...]:
         return self._expand(self.bias_regularizer)
 
+    def activity_regularizers(self) -> tuple[Regularizer | None, ...]:
+        """One per hidden layer."""
+        a = self.activity_regularizer
+        return a if isinstance(a, tuple) else (a,) * len(self.hidden)
+
     def dropout_rates(self) -> tuple[float, ...]:
         """One rate per hidden layer."""
         return self.dropout if isinstance(self.dropout, tuple) else (self.dropout,) * len(self.hidden)
@@ -167,7 +186,7 @@ class ModelConfig:
         """Plain JSON-ready data; ``ModelConfig(**d)`` rebuilds the same config."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["hidden"] = list(self.hidden)
-        for name in ("kernel_regularizer", "bias_regularizer"):
+        for name in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
             value = out[name]
             if isinstance(value, tuple):
                 out[name] = [None if r is None else r.to_dict() for r in value]
@@ -188,4 +207,4 @@ def config_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(ModelConfig))
 
 
-__all__ = ["ModelConfig", "EarlyStopping", "MONITORS", "HISTORY_KEYS", "ACTIVATIONS", "OPTIMIZERS", "config_fields"]
+__all__ = ["ModelConfig", "EarlyStopping", "MONITORS", "ACTIVATIONS", "OPTIMIZERS", "config_fields"]

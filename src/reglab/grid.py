@@ -3,7 +3,8 @@
 Strengths use Keras's scaling: for ``l1`` and ``l2`` the lambda is the factor of ``l1(lambda)`` / ``l2(lambda)``
 (no 1/2), and ``l1_proximal`` is ``l1(lambda, method="proximal")``; for ``l1_l2`` it is split as ``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's
 ElasticNet convention); for ``dropout`` the strength is the dropout rate after every hidden layer. Penalties go on
-the hidden kernels, as ``kernel_regularizer`` with one regularizer does.
+the hidden kernels, as ``kernel_regularizer`` with one regularizer does; ``activity_l1`` and ``activity_l2`` put
+Keras's ``l1(lambda)`` / ``l2(lambda)`` on every hidden layer's outputs (``activity_regularizer``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .config import ModelConfig
 from .errors import ReglabError
 from .regularizers import Regularizer
 
-KINDS = ("l1", "l1_proximal", "l2", "l1_l2", "dropout")
+KINDS = ("l1", "l1_proximal", "l2", "l1_l2", "dropout", "activity_l1", "activity_l2")
 DEFAULT_LAMBDAS = {"start": 1e-5, "stop": 1e-1, "num": 16}
 DEFAULT_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
 
@@ -75,6 +76,8 @@ class Grid:
     def _settings(self, kind, strength):
         if kind == "dropout":
             return {"dropout": strength}
+        if kind.startswith("activity_"):
+            return {"activity_regularizer": Regularizer(**{kind.removeprefix("activity_"): strength})}
         reg = {"l1": Regularizer(l1=strength), "l2": Regularizer(l2=strength),
                "l1_proximal": Regularizer(l1=strength, method="proximal"),
                "l1_l2": Regularizer(l1=self.l1_ratio * strength, l2=(1 - self.l1_ratio) * strength)}[kind]
@@ -83,6 +86,12 @@ class Grid:
     def to_dict(self) -> dict:
         return {"regularizers": list(self.regularizers), "lambdas": list(self.lambdas), "rates": list(self.rates),
                 "seeds": list(self.seeds), "learning_rates": list(self.learning_rates), "l1_ratio": self.l1_ratio}
+
+
+def point_name(point, learning_rates) -> str:
+    """A model's name in a sweep: ``l1(0.001) seed 2``, with its learning rate where the grid has several."""
+    lr = f", lr {point.learning_rate:g}" if len(learning_rates) > 1 else ""
+    return f"{point.regularizer}({point.strength:.3g}){lr} seed {point.seed}"
 
 
 def _listed(field, value):

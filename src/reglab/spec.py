@@ -24,13 +24,14 @@
     kernel_regularizer = "l1(0.001)"    # or "l2(0.01)", "l1_l2(l1=0.01, l2=0.01)", "l1(0.001, method=proximal)",
                                         # "group_lasso(0.01, groups=inputs)", {l1 = 0.001}, or a list per Dense
                                         # layer such as ["l1(0.001)", "l1(0.001)", "none"]
+    activity_regularizer = "l1(1e-4)"   # Keras's, on each hidden layer's outputs (or a list per hidden layer)
 
     [plot]
     xlim = [-2, 3]                      # decision-region window (default: the lecture's for moons, else the data's)
     ylim = [-1.5, 2]
 
     [sweep]                             # for `reglab sweep SPEC`: a grid over the [defaults] model (reglab.grid)
-    regularizers = ["l1", "l2"]         # l1, l2, l1_l2, dropout
+    regularizers = ["l1", "l2"]         # l1, l1_proximal, l2, l1_l2, dropout, activity_l1, activity_l2
     lambdas = {start = 1e-5, stop = 1e-1, num = 16}   # log-spaced, or a list such as [0.0, 1e-3, 1e-2]
     rates = [0.1, 0.2, 0.3]             # dropout rates, for "dropout"
     seeds = 4                           # a count (seeds 0..3) or a list
@@ -94,8 +95,10 @@ class Study:
 def read(path) -> Study:
     """Parse and validate a TOML spec file."""
     path = Path(path)
+    if not path.is_file() and builtin(str(path)).is_file():
+        path = builtin(str(path))
     if not path.is_file():
-        raise ReglabError("spec", str(path), "an existing TOML file")
+        raise ReglabError("spec", str(path), "an existing TOML file, or a built-in spec: " + ", ".join(BUILTIN))
     try:
         doc = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
@@ -178,6 +181,9 @@ def _pair(field, value):
     if low >= high:
         raise ReglabError(field, value, "two numbers [low, high] with low < high")
     return low, high
+
+
+BUILTIN = ("seed", "features", "sweep")  # the specs of reglab demo, reglab demo features and reglab sweep
 
 
 def builtin(name: str) -> Path:

@@ -1,24 +1,16 @@
-"""Everything JAX: the MLP, penalties, optimizers, one run as one compiled program, and the runner.
+"""Everything JAX: the MLP (mlp), its penalties, the step as an optax chain (optimizers, sparse, chain), one run as
+one compiled program (program, exported) and the runner that trains jobs on an executor (runner).
 
-Importing this package turns on JAX's persistent compilation cache (``$REGLAB_CACHE_DIR/jax``, default
-``~/.cache/reglab/jax``), so a second process reuses programs compiled by the first.
+``reglab.engine`` itself imports no JAX (``engine.history`` is read by results too); ``run``, ``Job``,
+``Trained`` and ``train_one`` come from ``engine.runner`` on first use.
 """
 
-import jax
-
-from ..cache import cache_dir
+_RUNNER = ("run", "Job", "Trained", "train_one", "EXECUTORS")
 
 
-def _enable_compilation_cache():
-    if jax.config.jax_compilation_cache_dir:  # the user chose one already
-        return
-    jax.config.update("jax_compilation_cache_dir", str(cache_dir("jax")))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+def __getattr__(name):
+    if name in _RUNNER:
+        from . import runner
 
-
-_enable_compilation_cache()
-
-from .program import Program, plan, train  # noqa: E402
-from .runner import Trained, train_many, train_one  # noqa: E402
-
-__all__ = ["Program", "plan", "train", "Trained", "train_one", "train_many"]
+        return getattr(runner, name)
+    raise AttributeError(f"module 'reglab.engine' has no attribute {name!r}")

@@ -22,10 +22,10 @@ from ..cache import cache_dir, put
 
 @cache
 def _source_digest() -> str:
-    """A digest of the engine's source files and of config.py (which orders the history's columns)."""
+    """A digest of the engine's own source files (everything a traced program is made of)."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")) + [here.parent / "config.py"]:
+    for path in sorted(here.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 

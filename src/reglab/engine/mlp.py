@@ -34,19 +34,22 @@ def init(key, sizes):
     return params
 
 
-def forward(params, X, activation, masks=None):
-    """Logits [n, n_out] for inputs X [n, n_in].
+def forward(params, X, activation, masks=None, hidden=False):
+    """Logits [n, n_out] for inputs X [n, n_in]; with ``hidden``, also each hidden layer's outputs [n, width]
+    (after its activation, before dropout).
 
     ``masks`` (training with dropout): one multiplier array [n, width] per hidden layer, from ``dropout_masks``,
     applied after that layer's activation. Without it (inference) dropout is off.
     """
     act = ACTIVATIONS[activation]
-    h = X
+    h, outputs = X, []
     for i, layer in enumerate(params[:-1]):
         h = act(h @ layer["kernel"] + layer["bias"])
+        outputs.append(h)
         if masks:
             h = h * masks[i]
-    return h @ params[-1]["kernel"] + params[-1]["bias"]
+    logits = h @ params[-1]["kernel"] + params[-1]["bias"]
+    return (logits, outputs) if hidden else logits
 
 
 def dropout_masks(key, rates, n, widths):

@@ -9,8 +9,7 @@ Keras semantics (``keras/src/trainers``): each epoch reshuffles the training par
 in batches of ``batch_size``, keeping the last partial batch (80 -> 32, 32, 16). The loss of a batch is the mean
 data loss plus the penalty; the epoch's figures are batch-size-weighted means of per-batch figures, each taken with
 the weights *before* that batch's update; validation figures are taken after the epoch's last update. Each step:
-gradient, then (Keras's order) decoupled weight decay, the optimizer's update, then the sparse steps and the
-max-norm constraint (engine/sparse.py).
+the gradient of the data loss and the smooth penalties, then the update of engine/chain.py.
 """
 
 from __future__ import annotations
@@ -22,9 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..config import HISTORY_KEYS
-from . import mlp, optimizers, sparse
-from .penalties import penalty
+from . import chain, mlp, penalties
+from .history import KEYS, with_totals
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,13 @@ class Program:
     batch_size: int
     n_train: int
     n_val: int
+    padded: bool = False  # some model has fewer real rows than n_train or n_val (its data come with counts)
     orthant: bool = False  # some L1 factor uses method="proximal"
     groups: bool = False  # some group-lasso factor
     max_norm: bool = False  # some max-norm constraint
     weight_decay: bool = False  # decoupled weight decay
     bias_penalty: bool = False  # some bias regularizer
+    activity: bool = False  # some activity regularizer
     monitor: str | None = None  # early stopping's monitored history key (None: no early stopping)
     maximize: bool = False
     restore_best: bool = False
@@ -52,24 +52,23 @@ def plan(config, split) -> tuple[Program, dict]:
     """The static Program and the per-model ``hparams`` (NumPy arrays) for ``config`` on ``split``."""
     n_out = 1 if split.dataset.n_classes == 2 else split.dataset.n_classes
     f32 = lambda v: np.asarray(v, np.float32)  # noqa: E731
-    kernels, biases = config.kernel_regularizers(), config.bias_regularizers()
+    kernels, biases, activity = config.kernel_regularizers(), config.bias_regularizers(), config.activity_regularizers()
 
-    def factor(regs, attr, proximal=None):
-        return f32([getattr(r, attr) if r and (proximal is None or r.proximal == proximal) else 0.0 for r in regs])
+    def factors(attr, proximal=None):  # (kernel, bias) factor per Dense layer
+        pick = lambda r: getattr(r, attr) if r and (proximal is None or r.proximal == proximal) else 0.0  # noqa: E731
+        return [(pick(k), pick(b)) for k, b in zip(kernels, biases)]
 
-    def group(axis):
-        return f32([r.group if r and r.groups == axis else 0.0 for r in kernels])
-
+    l1, l1_prox, l2 = factors("l1", proximal=False), factors("l1", proximal=True), factors("l2")
+    biased = any(b for fs in (l1, l1_prox, l2) for _, b in fs)
+    tree = lambda fs: [{"kernel": f32(k), "bias": f32(b) if biased else None} for k, b in fs]  # noqa: E731
     es = config.early_stopping
     hparams = {
-        "kernel_l1": factor(kernels, "l1", proximal=False),
-        "kernel_l1_prox": factor(kernels, "l1", proximal=True),
-        "kernel_l2": factor(kernels, "l2"),
-        "bias_l1": factor(biases, "l1", proximal=False),
-        "bias_l1_prox": factor(biases, "l1", proximal=True),
-        "bias_l2": factor(biases, "l2"),
-        "group_units": group("units"),
-        "group_inputs": group("inputs"),
+        "l1": tree(l1),
+        "l1_prox": tree(l1_prox),
+        "l2": tree(l2),
+        "group": [f32([r.group if r and r.groups == g else 0.0 for g in ("units", "inputs")]) for r in kernels],
+        "activity_l1": f32([r.l1 if r else 0.0 for r in activity]),
+        "activity_l2": f32([r.l2 if r else 0.0 for r in activity]),
         "max_norm": f32([np.inf if c is None else c for c in config.max_norms()]),
         "weight_decay": f32(config.weight_decay),
         "dropout": f32(config.dropout_rates()),
@@ -91,11 +90,12 @@ def plan(config, split) -> tuple[Program, dict]:
         batch_size=config.batch_size,
         n_train=len(split.y_train),
         n_val=len(split.y_val),
-        orthant=bool(hparams["kernel_l1_prox"].any() or hparams["bias_l1_prox"].any()),
-        groups=bool(hparams["group_units"].any() or hparams["group_inputs"].any()),
+        orthant=any(k or b for k, b in l1_prox),
+        groups=bool(np.any(hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()),
         weight_decay=config.weight_decay > 0,
-        bias_penalty=any(bool(hparams[k].any()) for k in ("bias_l1", "bias_l1_prox", "bias_l2")),
+        bias_penalty=biased,
+        activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
         monitor=es.monitor if es else None,
         maximize=bool(es and es.maximize),
         restore_best=bool(es and es.restore_best_weights),
@@ -108,135 +108,130 @@ def run_keys(seed):
     return jax.random.split(jax.random.key(seed), 3)
 
 
-def epoch_order(shuffle_key, epoch, n_train):
-    """The order in which epoch ``epoch`` (0-based) visits the n_train training samples."""
-    return jax.random.permutation(jax.random.fold_in(shuffle_key, epoch), n_train)
+def epoch_order(shuffle_key, epoch, n_train, n_real=None):
+    """The order in which epoch ``epoch`` (0-based) visits the n_train training rows: ``jax.random.permutation``.
+    With ``n_real`` (a traced count; rows from n_real on are padding) the real rows come first, in the order
+    ``jax.random.permutation(key, n_real)`` gives them, padding after: the same sort of random keys, with the
+    padding's keys set to the largest (the sort is stable), and the key bits of a row do not depend on the length
+    of the draw. Equal where both sizes take the same number of sort rounds (one, up to 1,625 rows)."""
+    key = jax.random.fold_in(shuffle_key, epoch)
+    if n_real is None:
+        return jax.random.permutation(key, n_train)
+    order, top = jnp.arange(n_train), np.iinfo(np.uint32).max
+    for _ in range(int(np.ceil(3 * np.log(max(1, n_train)) / np.log(top)))):  # jax.random.permutation's rounds
+        key, subkey = jax.random.split(key)
+        bits = jax.random.bits(subkey, (n_train,), jnp.uint32)
+        _, order = jax.lax.sort_key_val(jnp.where(jnp.arange(n_train) < n_real, bits, top), order)
+    return order
 
 
-def train(program: Program, hparams, X_train, y_train, X_val, y_val):
-    """Train one model from scratch. Returns ``(params, history, info)``: history maps HISTORY_KEYS to [epochs]
+def _mean(x, weight):
+    return jnp.mean(x) if weight is None else jnp.sum(x * weight) / jnp.sum(weight)
+
+
+def train(program: Program, hparams, data):
+    """Train one model from scratch. Returns ``(params, history, info)``: history maps history.KEYS to [epochs]
     arrays (NaN after an early stop); info holds ``stopped_epoch`` and ``best_epoch`` (1-based, 0 if none).
 
-    Shapes: X_train [n_train, n_in] float32, y_train [n_train] int32, likewise for validation.
+    ``data``: ``X_train`` [n_train, n_in] float32, ``y_train`` [n_train] int32, likewise ``X_val``, ``y_val``;
+    with ``program.padded``, ``n_train`` and ``n_val`` count the real rows and the rest are padding that no figure
+    or gradient sees.
     """
     init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
     params = mlp.init(init_key, program.sizes)
-    opt = optimizers.make(program.optimizer, hparams)
-    bs = program.batch_size
-    n_full, rest = divmod(program.n_train, bs)
+    opt = chain.make(program, hparams)
+    bs, n_max = program.batch_size, program.n_train
+    n_full, rest = divmod(n_max, bs)
     widths = program.sizes[1:-1]
+    X_train, y_train, X_val, y_val = data["X_train"], data["y_train"], data["X_val"], data["y_val"]
+    n_real = data["n_train"] if program.padded else n_max
+    real = lambda n, count: (jnp.arange(n) < count).astype(jnp.float32) if program.padded else None  # noqa: E731
+    train_weight, val_weight = real(n_max, n_real), real(program.n_val, data.get("n_val"))
 
     # Dropout multipliers, one [n_train, width] per hidden layer, rows in the epoch's sample order. Models with and
     # without dropout share one program: a ``cond`` skips the random draw where every rate is 0.
     def draw_masks(key):
-        return mlp.dropout_masks(key, hparams["dropout"], program.n_train, widths)
+        return mlp.dropout_masks(key, hparams["dropout"], n_max, widths)
 
     def no_masks(key):
-        return [jnp.ones((program.n_train, w), jnp.float32) for w in widths]
+        return [jnp.ones((n_max, w), jnp.float32) for w in widths]
 
-    # The orthant-wise and group steps are compiled in only where a model uses them: they cost a plain model
-    # 15-30% more time per step (measured on the seed run), so plain sweeps keep a leaner program.
-    def full_penalty(params):
-        return penalty(params, hparams, proximal=program.orthant, groups=program.groups, biases=program.bias_penalty)
+    # The orthant-wise and group terms act through the chain, not the gradient; their value still counts.
+    # They are compiled in only where a model uses them (they cost a plain model 15-30% more time per step).
+    def nonsmooth(params, pen):
+        if program.orthant:
+            pen = pen + penalties.weights(params, hparams["l1_prox"])
+        if program.groups:
+            pen = pen + penalties.groups(params, hparams["group"])
+        return pen
 
-    def nonsmooth_penalty(params):  # the terms that act through engine/sparse.py rather than the gradient
-        if not (program.orthant or program.groups):
-            return 0.0
-        return penalty(params, hparams, smooth=False, proximal=program.orthant, groups=program.groups,
-                       biases=program.bias_penalty)
+    def smooth(params, hidden, weight):
+        pen = penalties.weights(params, hparams["l1"], hparams["l2"])
+        if program.activity:
+            pen = pen + penalties.activity(hidden, hparams["activity_l1"], hparams["activity_l2"], weight)
+        return pen
 
-    def objective(params, xb, yb, masks):
-        logits = mlp.forward(params, xb, program.activation, masks)
-        data = jnp.mean(mlp.per_sample_loss(logits, yb))
-        smooth = penalty(params, hparams, biases=program.bias_penalty)
-        return data + smooth, (data, smooth, jnp.sum(mlp.correct(logits, yb)))
+    def objective(params, xb, yb, masks, weight):
+        logits, hidden = mlp.forward(params, xb, program.activation, masks, hidden=True)
+        data_loss = _mean(mlp.per_sample_loss(logits, yb), weight)
+        pen = smooth(params, hidden, weight)
+        hits = mlp.correct(logits, yb)
+        return data_loss + pen, (data_loss, pen, jnp.sum(hits if weight is None else hits * weight))
 
     def step(state, batch):
         params, opt_state = state
-        idx, masks = batch
-        grads, (data, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks)
-        pen = pen + nonsmooth_penalty(params)  # every term's value, before the update (Keras's batch figure)
-        if program.orthant:
-            grads = [{k: sparse.pseudo_gradient(g[k], p[k], hparams[f"{k}_l1_prox"][i]) for k in p}
-                     for i, (g, p) in enumerate(zip(grads, params))]
-        if program.groups:
-            grads = [{**g, "kernel": _grouped(sparse.group_pseudo_gradient, g["kernel"], p["kernel"], i)}
-                     for i, (g, p) in enumerate(zip(grads, params))]
+        idx, masks, weight = batch
+        grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks,
+                                                                          weight)
+        pen = nonsmooth(params, pen)  # every term's value, before the update (Keras's batch figure)
         updates, opt_state = opt.update(grads, opt_state, params)
-        new = params
-        if program.weight_decay:  # Keras applies the decay to the variable first, then the gradient step
-            rate = hparams["learning_rate"] * hparams["weight_decay"]
-            new = jax.tree.map(lambda w: w - rate * w, new)
-        new = optax.apply_updates(new, updates)
-        if program.orthant:
-            new = [{k: sparse.orthant_project(n[k], p[k], g[k], hparams[f"{k}_l1_prox"][i]) for k in p}
-                   for i, (n, p, g) in enumerate(zip(new, params, grads))]
-        if program.groups:
-            new = [{**n, "kernel": _grouped(lambda z, w, lam, axis, p=g["kernel"]: sparse.group_project(z, w, p, lam, axis),
-                                            n["kernel"], p["kernel"], i)}
-                   for i, (n, p, g) in enumerate(zip(new, params, grads))]
-        if program.max_norm:
-            new = [{**n, "kernel": sparse.max_norm(n["kernel"], hparams["max_norm"][i])} for i, n in enumerate(new)]
-        n = idx.shape[0]
-        return (new, opt_state), jnp.stack([data * n, pen * n, hits])
-
-    def _grouped(fn, first, w, i):
-        """``fn(first, w, lam, axis)`` for unit groups (columns), then input groups (rows), of layer i."""
-        first = fn(first, w, hparams["group_units"][i], 0)
-        return fn(first, w, hparams["group_inputs"][i], 1)
+        n = idx.shape[0] if weight is None else jnp.sum(weight)
+        return (optax.apply_updates(params, updates), opt_state), jnp.stack([data_loss * n, pen * n, hits])
 
     def run_epoch(state, e):
-        order = epoch_order(shuffle_key, e, program.n_train)
+        order = epoch_order(shuffle_key, e, n_max, n_real if program.padded else None)
         masks = jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
         cut = n_full * bs
         full = [m[:cut].reshape(n_full, bs, -1) for m in masks]
-        state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full))
+        weights = None if train_weight is None else train_weight[:cut].reshape(n_full, bs)
+        state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full, weights))
         sums = sums.sum(axis=0)
         if rest:  # Keras keeps the last partial batch
-            state, last = step(state, (order[cut:], [m[cut:] for m in masks]))
+            last_weight = None if train_weight is None else train_weight[cut:]
+            state, last = step(state, (order[cut:], [m[cut:] for m in masks], last_weight))
             sums = sums + last
         params = state[0]
-        val_logits = mlp.forward(params, X_val, program.activation)
-        row = (
-            sums[0] / program.n_train,
-            sums[1] / program.n_train,
-            sums[2] / program.n_train,
-            jnp.mean(mlp.per_sample_loss(val_logits, y_val)),
-            full_penalty(params),
-            jnp.mean(mlp.correct(val_logits, y_val)),
-        )
-        return state, jnp.stack(row)
+        val_logits, val_hidden = mlp.forward(params, X_val, program.activation, hidden=True)
+        row = {
+            "data_loss": sums[0] / n_real,
+            "penalty": sums[1] / n_real,
+            "accuracy": sums[2] / n_real,
+            "val_data_loss": _mean(mlp.per_sample_loss(val_logits, y_val), val_weight),
+            "val_penalty": nonsmooth(params, smooth(params, val_hidden, val_weight)),
+            "val_accuracy": _mean(mlp.correct(val_logits, y_val), val_weight),
+        }
+        return state, row
 
     state = (params, opt.init(params))
     if program.monitor is None:
-        (params, _), rows = jax.lax.scan(run_epoch, state, jnp.arange(program.epochs))
+        (params, _), history = jax.lax.scan(run_epoch, state, jnp.arange(program.epochs))
         info = {"stopped_epoch": jnp.int32(0), "best_epoch": jnp.int32(0)}
     else:
-        params, rows, info = _with_early_stopping(program, hparams, run_epoch, state)
-    return params, {key: rows[:, i] for i, key in enumerate(HISTORY_KEYS)}, info
-
-
-def _monitored(program, row):
-    """The monitored figure from a history row (the Keras totals are data loss + penalty)."""
-    keys = {k: i for i, k in enumerate(HISTORY_KEYS)}
-    if program.monitor == "loss":
-        return row[keys["data_loss"]] + row[keys["penalty"]]
-    if program.monitor == "val_loss":
-        return row[keys["val_data_loss"]] + row[keys["val_penalty"]]
-    return row[keys[program.monitor]]
+        params, history, info = _with_early_stopping(program, hparams, run_epoch, state)
+    return params, history, info
 
 
 def _with_early_stopping(program, hparams, run_epoch, state):
     """Keras's EarlyStopping (``keras/src/callbacks/early_stopping.py``) inside the scan over epochs: after a stop
     the remaining epochs do nothing and record NaN."""
-    nan_row = jnp.full((len(HISTORY_KEYS),), jnp.nan, jnp.float32)
+    nan_row = {key: jnp.float32(jnp.nan) for key in KEYS}
     sign = -1.0 if program.maximize else 1.0  # compare as "lower is better"
 
     def epoch(carry, e):
         state, best, best_epoch, best_params, wait, stopped_epoch = carry
         stopped = stopped_epoch > 0
         state, row = jax.lax.cond(stopped, lambda s, e: (s, nan_row), run_epoch, state, e)
-        value = sign * _monitored(program, row)
+        value = sign * with_totals(row)[program.monitor]
         watching = (~stopped) & (e >= hparams["start_from_epoch"])
         first = watching & (best_epoch == 0)
         improved = watching & ((best_epoch == 0) | (value + hparams["min_delta"] < best))

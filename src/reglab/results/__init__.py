@@ -3,6 +3,7 @@ without JAX."""
 
 from .metrics import NEAR_ZERO, effective_architecture, kernel_fractions, layer_stats, live_units
 from .run import Run
-from .store import SweepStore, load
+from .store import SweepStore, load_sweep
 
-__all__ = ["Run", "SweepStore", "load", "layer_stats", "kernel_fractions", "effective_architecture", "live_units", "NEAR_ZERO"]
+__all__ = ["Run", "SweepStore", "load_sweep", "layer_stats", "kernel_fractions", "effective_architecture", "live_units",
+           "NEAR_ZERO"]

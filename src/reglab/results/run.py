@@ -2,7 +2,7 @@
 
 On disk a run is a folder (readable with NumPy alone, no JAX):
   ``run.json``     name, config (``ModelConfig.to_dict``), class names, timings, per-layer stats
-  ``history.csv``  one row per epoch: ``epoch`` and the stored history keys
+  ``history.csv``  one row per epoch: ``epoch`` and the recorded figures, named in the header
   ``params.npz``   ``layer{i}.kernel`` [fan_in, fan_out] and ``layer{i}.bias`` [fan_out] for each Dense layer
 """
 
@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import HISTORY_KEYS, ModelConfig
+from ..config import ModelConfig
+from ..engine.history import with_totals
 from .metrics import effective_architecture, kernel_fractions, layer_stats
+from .summary import layer_rows, summary_text
 
 
 def _expit(x):
@@ -50,7 +52,7 @@ class Run:
 
     name: str
     config: ModelConfig
-    recorded: dict  # the stored HISTORY_KEYS arrays
+    recorded: dict  # what the engine recorded, by name (engine/history.py): [epochs] arrays
     params: list  # [{"kernel": [fan_in, fan_out], "bias": [fan_out]}, ...] as NumPy
     classes: tuple = (0, 1)
     compile_seconds: float = 0.0
@@ -59,10 +61,7 @@ class Run:
 
     @property
     def history(self) -> dict:
-        h = dict(self.recorded)
-        h["loss"] = h["data_loss"] + h["penalty"]
-        h["val_loss"] = h["val_data_loss"] + h["val_penalty"]
-        return h
+        return with_totals(self.recorded)
 
     @property
     def final_epoch(self) -> int:
@@ -95,6 +94,14 @@ class Run:
     def kernel_fractions(self) -> dict:
         return kernel_fractions(self.layer_stats())
 
+    def layers(self) -> list[dict]:
+        """Keras's ``model.summary()`` rows: layer name and type, output shape, parameters (results/summary.py)."""
+        return layer_rows(self.config, self.params[0]["kernel"].shape[0], self.params[-1]["kernel"].shape[1])
+
+    def model_summary(self) -> str:
+        """The network as Keras's ``model.summary()`` prints it."""
+        return summary_text(self.layers())
+
     def decision_function(self, X, dtype=np.float64) -> np.ndarray:
         """Logits [n, n_out] for X [n, n_in] (NumPy; float64 unless ``dtype`` says otherwise)."""
         act = _ACTIVATIONS[self.config.activation]
@@ -126,6 +133,7 @@ class Run:
             "train_seconds": self.train_seconds,
             "kernel_fractions": kernel_fractions(layers),
             "effective_architecture": self.effective_architecture(),
+            "keras_layers": self.layers(),
             "final_epoch": self.final_epoch,
             "layers": layers,
             **self.extra,
@@ -138,10 +146,10 @@ class Run:
                 "compile_seconds": self.compile_seconds, "train_seconds": self.train_seconds,
                 "layers": self.layer_stats(), "extra": self.extra}
         (folder / "run.json").write_text(json.dumps(meta, indent=1))
-        epochs = len(self.recorded["data_loss"])
-        table = np.column_stack([np.arange(1, epochs + 1)] + [self.recorded[k] for k in HISTORY_KEYS])
-        np.savetxt(folder / "history.csv", table, delimiter=",", header="epoch," + ",".join(HISTORY_KEYS),
-                   comments="", fmt=["%d"] + ["%.9g"] * len(HISTORY_KEYS))
+        keys, epochs = list(self.recorded), len(self.recorded["data_loss"])
+        table = np.column_stack([np.arange(1, epochs + 1)] + [self.recorded[k] for k in keys])
+        np.savetxt(folder / "history.csv", table, delimiter=",", header=",".join(["epoch"] + keys), comments="",
+                   fmt=["%d"] + ["%.9g"] * len(keys))
         np.savez(folder / "params.npz", **{f"layer{i}.{k}": v for i, layer in enumerate(self.params) for k, v in layer.items()})
         return folder
 
@@ -149,8 +157,10 @@ class Run:
     def load(cls, folder) -> "Run":
         folder = Path(folder)
         meta = json.loads((folder / "run.json").read_text())
-        table = np.loadtxt(folder / "history.csv", delimiter=",", skiprows=1, ndmin=2)
-        recorded = {k: table[:, i + 1].astype(np.float32) for i, k in enumerate(HISTORY_KEYS)}
+        with open(folder / "history.csv") as f:
+            keys = f.readline().strip().split(",")[1:]
+            table = np.loadtxt(f, delimiter=",", ndmin=2)
+        recorded = {k: table[:, i + 1].astype(np.float32) for i, k in enumerate(keys)}
         with np.load(folder / "params.npz") as npz:
             n = len(npz.files) // 2
             params = [{"kernel": npz[f"layer{i}.kernel"], "bias": npz[f"layer{i}.bias"]} for i in range(n)]

@@ -14,14 +14,16 @@ chunks; a rerun with the same ``sweep.json`` skips them.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 
-from ..config import HISTORY_KEYS, ModelConfig
+from ..config import ModelConfig
+from ..engine.history import with_totals
 from ..errors import ReglabError
+from ..files import atomic_folder, leftovers, write_atomic
+from .metrics import kernel_fractions
 from .run import Run
 
 POINT_COLUMNS = ("index", "regularizer", "strength", "learning_rate", "seed")
@@ -45,15 +47,13 @@ class SweepStore:
             if json.loads(path.read_text()) != json.loads(json.dumps(manifest)):
                 raise ReglabError("out", str(self.folder), "an empty folder, or one holding this same sweep "
                                   "(it holds another sweep: choose another --out or remove it)")
-            for partial in self.chunks_dir.glob(".*.tmp-*"):  # write_chunk's temporary names
+            for partial in leftovers(self.chunks_dir):
                 shutil.rmtree(partial, ignore_errors=True)
             return
         if self.folder.exists() and any(self.folder.iterdir()):
             raise ReglabError("out", str(self.folder), "an empty folder, or one holding this same sweep")
         self.chunks_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(manifest, indent=1))
 
     def manifest(self) -> dict:
         path = self.folder / "sweep.json"
@@ -68,15 +68,11 @@ class SweepStore:
 
     def write_chunk(self, chunk_id: int, models: list[dict], histories: list[dict], params: list[list]) -> None:
         """Write one finished chunk atomically: ``models`` rows, per-model histories and params, in model order."""
-        final = self.chunks_dir / f"{chunk_id:05d}"
-        tmp = self.chunks_dir / f".{chunk_id:05d}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        (tmp / "models.json").write_text(json.dumps(models, indent=1))
-        np.savez(tmp / "history.npz", **{k: np.stack([h[k] for h in histories]) for k in HISTORY_KEYS})
-        np.savez(tmp / "params.npz", **{f"layer{i}.{name}": np.stack([p[i][name] for p in params])
-                                        for i in range(len(params[0])) for name in ("kernel", "bias")})
-        os.replace(tmp, final)
+        with atomic_folder(self.chunks_dir / f"{chunk_id:05d}") as tmp:
+            (tmp / "models.json").write_text(json.dumps(models, indent=1))
+            np.savez(tmp / "history.npz", **{k: np.stack([h[k] for h in histories]) for k in histories[0]})
+            np.savez(tmp / "params.npz", **{f"layer{i}.{name}": np.stack([p[i][name] for p in params])
+                                            for i in range(len(params[0])) for name in ("kernel", "bias")})
 
     def models(self) -> list[dict]:
         """Every finished model's row (from models.json), by index."""
@@ -92,7 +88,7 @@ class SweepStore:
         rows = json.loads((folder / "models.json").read_text())
         j = next(j for j, row in enumerate(rows) if row["index"] == index)
         with np.load(folder / "history.npz") as h, np.load(folder / "params.npz") as p:
-            recorded = {k: h[k][j] for k in HISTORY_KEYS}
+            recorded = {k: h[k][j] for k in h.files}
             params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]} for i in range(len(p.files) // 2)]
         row = rows[j]
         return Run(row["name"], ModelConfig(**row["config"]), recorded, params, tuple(manifest["classes"]), 0.0,
@@ -114,19 +110,26 @@ class SweepStore:
             chunk_rows = json.loads((folder / "models.json").read_text())
             with np.load(folder / "history.npz") as h:
                 for j, row in enumerate(chunk_rows):
-                    epochs = h[HISTORY_KEYS[0]].shape[1]
-                    data = {k: h[k][j] for k in HISTORY_KEYS}
-                    data["epoch"] = np.arange(1, epochs + 1)
+                    data = {k: h[k][j] for k in h.files}
+                    data["epoch"] = np.arange(1, len(data["data_loss"]) + 1)
                     for k in POINT_COLUMNS:
                         data[k] = row["point"][k]
                     data["diverged"] = row["diverged"]
                     frames.append(pd.DataFrame(data))
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if len(table):
-            table["loss"] = table["data_loss"] + table["penalty"]
-            table["val_loss"] = table["val_data_loss"] + table["val_penalty"]
-            table = table.sort_values(["index", "epoch"], ignore_index=True)
+            table = table.assign(**with_totals(table)).sort_values(["index", "epoch"], ignore_index=True)
         return table
+
+
+def model_row(point, run, chunk) -> dict:
+    """What a sweep keeps of one model (a row of ``models.json``); a diverged model's final figures are NaN."""
+    diverged, layers = run.diverged, run.layer_stats()
+    return {"index": point.index, "name": run.name, "chunk": chunk, "point": point.__dict__,
+            "config": run.config.to_dict(), "diverged": diverged,
+            "final": {k: (float("nan") if diverged else v) for k, v in run.final.items()},
+            "kernel_fractions": kernel_fractions(layers), "layers": layers,
+            "train_seconds": run.train_seconds, "compile_seconds": run.compile_seconds, "info": run.extra}
 
 
 def frame_from_rows(rows, several_lrs=False):
@@ -143,6 +146,6 @@ def _family(point, several_lrs) -> str:
     return f"{point['regularizer']}, lr {point['learning_rate']:g}" if several_lrs else point["regularizer"]
 
 
-def load(path, per: str = "model"):
-    """``reglab.load(path)``: a sweep folder as a pandas DataFrame (see ``SweepStore.frame``); needs no JAX."""
+def load_sweep(path, per: str = "model"):
+    """``reglab.load_sweep(path)``: a sweep folder as a pandas DataFrame (see ``SweepStore.frame``); needs no JAX."""
     return SweepStore(path).frame(per)

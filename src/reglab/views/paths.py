@@ -1,5 +1,5 @@
 """Regularization paths: figures against lambda (or dropout rate) from a sweep's per-model table (a DataFrame as
-``reglab.load`` returns it), a line for the mean over seeds and a band from the lowest to the highest seed."""
+``reglab.load_sweep`` returns it), a line for the mean over seeds and a band from the lowest to the highest seed."""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import html
 import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
 
 from .weights import sparsity_rows
 
@@ -33,6 +35,26 @@ SUMMARY_COLUMNS = [
     ("architecture", "live units", "{}"),
     ("train_seconds", "train s", "{:.2f}"),
 ]
+
+
+def versions() -> dict:
+    """Python's and the libraries' versions, as a report states them."""
+    out = {"python": platform.python_version()}
+    for package in ("reglab", "jax", "jaxlib", "optax", "numpy", "scikit-learn", "matplotlib"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "?"
+    return out
+
+
+def networks(runs) -> list[tuple[list[str], list[dict]]]:
+    """The distinct networks among ``runs`` as Keras's summary rows, each with the names of its models."""
+    found = {}
+    for run in runs:
+        rows = run.layers()
+        found.setdefault(json.dumps(rows), ([], rows))[0].append(run.name)
+    return list(found.values())
 
 
 def summary_rows(runs) -> list[dict]:
@@ -74,7 +96,14 @@ def render(title, intro, data_summary, runs, figures, versions, rerun, sections=
         "taken after each epoch. <i>data loss</i> is the cross-entropy alone; <i>loss</i> and <i>val_loss</i> add the "
         "penalty, as Keras reports them. Sparsity counts kernel weights of all layers.</p>",
         html_table(summary_rows(runs), SUMMARY_COLUMNS),
+        "<h2>Network</h2>",
     ]
+    for names, rows in networks(runs):
+        total = sum(r["params"] for r in rows)
+        parts += [f"<p>{html.escape(', '.join(names))}: {total:,} parameters, all trainable (Keras's "
+                  "<code>model.summary()</code>).</p>",
+                  html_table(rows, [("layer", "Layer (type)", "{}"), ("shape", "Output Shape", "{}"),
+                                    ("params", "Param #", "{:,}")])]
     parts += [html_figure(*figure) for figure in figures]
     for section in sections:
         parts.append(f"<h2>{html.escape(section['title'])}</h2><p>{html.escape(section['text'])}</p>")

@@ -1,17 +1,54 @@
-"""The sweep's self-contained HTML report: path figures, the best strength per regularizer, thumbnails, the grid."""
+"""A sweep's report files: path figures, the best strength per regularizer, thumbnails, the grid, and the
+self-contained ``report.html``."""
 
 from __future__ import annotations
 
 import html
 import json
 
-from .paths import best_rows
-from .report import CSS, html_figure, html_table
+import numpy as np
+
+from .paths import best_rows, plot_path, plot_sparsity_path
+from .regions import plot_decision_regions
+from .report import CSS, html_figure, html_table, versions
+from .style import png_bytes
 
 BEST_COLUMNS = [("family", "regularizer", "{}"), ("strength", "best λ / rate", "{:.3g}"), ("seeds", "seeds", "{}"),
                 ("val_data_loss", "val data loss (mean)", "{:.4g}"), ("val_data_loss_sd", "± sd", "{:.2g}"),
                 ("val_accuracy", "val acc", "{:.3f}"), ("data_loss", "train data loss", "{:.4g}"),
                 ("accuracy", "train acc", "{:.3f}"), ("zeros", "exact zeros", "{:.1%}"), ("diverged", "diverged", "{}")]
+
+
+def sweep_files(store, split, frame, rerun, seconds, title="Regularization path") -> dict[str, bytes]:
+    """``report.html``, ``path.png``, ``sparsity.png`` and ``thumbnails.png`` of the sweep in ``store``."""
+    figures = [("path.png", "Data loss and accuracy against strength: the line is the mean over seeds, the band the "
+                "range from the lowest to the highest seed; the dashed line marks the lowest mean validation data "
+                "loss.", png_bytes(plot_path(frame))),
+               ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against strength.",
+                png_bytes(plot_sparsity_path(frame)))]
+    picks = _thumbnail_indices(frame) if split.X_train.shape[1] == 2 else []
+    if picks:
+        ncols = max(frame.loc[frame["index"].isin(picks)].groupby("family").size())
+        fig = plot_decision_regions([store.run(i) for i in picks], split, ncols=int(ncols), panel=(2.6, 2.4),
+                                    resolution=100)
+        figures.append(("thumbnails.png", "Decision regions of the first seed from the smallest strength to the "
+                        "largest (overfit to underfit), per regularizer.", png_bytes(fig, dpi=90)))
+    d = split.dataset
+    summary = (f"{d.name} {d.params}: {len(split.y_train)} train / {len(split.y_val)} validation "
+               f"({split.method} split, validation_split={split.validation_split:g})")
+    html_text = render_sweep(title, summary, frame, figures, store.manifest(), versions(), rerun, seconds)
+    return {**{name: png for name, _, png in figures}, "report.html": html_text.encode()}
+
+
+def _thumbnail_indices(frame, per_kind=6):
+    """Up to ``per_kind`` models per regularizer, first seed, strengths spread from smallest to largest."""
+    picks = []
+    seed = frame["seed"].min()
+    for _, part in frame[(frame["seed"] == seed) & ~frame["diverged"]].groupby("family", sort=False):
+        part = part.sort_values("strength")
+        take = np.unique(np.linspace(0, len(part) - 1, min(per_kind, len(part))).round().astype(int))
+        picks += part.iloc[take]["index"].tolist()
+    return picks
 
 
 def render_sweep(title, data_summary, frame, figures, manifest, versions, rerun, seconds) -> str:
@@ -36,7 +73,7 @@ def render_sweep(title, data_summary, frame, figures, manifest, versions, rerun,
         "<h2>Grid and base model</h2>", f"<pre>{html.escape(json.dumps(grid, indent=1))}</pre>",
         "<h2>Reproduce</h2>", f"<pre>{html.escape(rerun)}</pre>",
         "<p>Every model's config, history and weights are in <code>chunks/</code>; "
-        "<code>reglab.load(folder)</code> reads them as a pandas DataFrame.</p>",
+        "<code>reglab.load_sweep(folder)</code> reads them as a pandas DataFrame.</p>",
         "<p>Library versions: " + ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in versions.items()) + "</p>",
         "</body></html>",
     ]

@@ -1,0 +1,96 @@
+"""The per-step update as one optax chain: each optional step is a ``GradientTransformation`` of its own, and a
+Program compiles in only the links some model of it uses.
+
+    optimizer                 Keras's Adam or SGD (optimizers.py)
+    decoupled_weight_decay    Keras's ``w <- w - lr * wd * w``, as an update ``-lr * wd * w`` beside the step
+    group_lasso, orthant_l1   wrappers: a pseudo-gradient goes in, the stepped weights are projected on the way out
+    max_norm                  Keras's MaxNorm, a projection and the chain's last link
+
+Factors are traced arrays shaped like the params (``[{"kernel": f, "bias": f}, ...]``, None where a weight has no
+such term) or one entry per layer, so one compiled program serves every lambda. The math of the sparse steps is in
+sparse.py.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from . import optimizers, sparse
+
+
+def make(program, hp) -> optax.GradientTransformation:
+    """The step of ``program`` with the hyperparameters ``hp`` (Keras's order: decay and the optimizer's step,
+    then the sparse projections, then max-norm)."""
+    opt = optimizers.make(program.optimizer, hp)
+    if program.weight_decay:
+        opt = optax.chain(opt, decoupled_weight_decay(hp["learning_rate"] * hp["weight_decay"]))
+    if program.groups:
+        opt = group_lasso(opt, hp["group"])
+    if program.orthant:
+        opt = orthant_l1(opt, hp["l1_prox"])
+    if program.max_norm:
+        opt = optax.chain(opt, max_norm(hp["max_norm"]))
+    return opt
+
+
+def decoupled_weight_decay(rate) -> optax.GradientTransformation:
+    """Adds ``-rate * w`` to every update (``rate`` = learning rate x weight decay), apart from any penalty."""
+
+    def update(updates, state, params):
+        return jax.tree.map(lambda u, w: u - rate * w, updates, params), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
+
+
+def _wrap(inner, pseudo, project) -> optax.GradientTransformation:
+    """``inner`` stepping on ``pseudo(grads, params)``; the update returned lands on ``project(stepped, params, p)``
+    (an update that lands on 0 gives exactly 0: w + (0 - w))."""
+
+    def update(grads, state, params):
+        p = pseudo(grads, params)
+        updates, state = inner.update(p, state, params)
+        landed = project(optax.apply_updates(params, updates), params, p)
+        return jax.tree.map(jnp.subtract, landed, params), state
+
+    return optax.GradientTransformation(inner.init, update)
+
+
+def _where_factor(fn, factors, *trees):
+    """``fn(*leaves, factor)`` where ``factors`` (a tree like the params) has a factor; else the first tree's leaf."""
+    return jax.tree.map(lambda f, first, *rest: first if f is None else fn(first, *rest, f), factors, *trees,
+                        is_leaf=lambda x: x is None)
+
+
+def orthant_l1(inner, lam) -> optax.GradientTransformation:
+    """Orthant-wise L1 around ``inner`` with factors ``lam`` (a tree like the params)."""
+    return _wrap(inner, lambda g, w: _where_factor(sparse.pseudo_gradient, lam, g, w),
+                 lambda z, w, p: _where_factor(sparse.orthant_project, lam, z, w, p))
+
+
+def group_lasso(inner, factors) -> optax.GradientTransformation:
+    """Group lasso around ``inner``; ``factors[i]`` = (units, inputs) for layer i's kernel."""
+
+    def kernels(fn, first, *rest):
+        return [{**a, "kernel": fn(a["kernel"], *(r[i]["kernel"] for r in rest), f[0], f[1])}
+                for i, (a, f) in enumerate(zip(first, factors))]
+
+    def pseudo(g, w, units, inputs):
+        return sparse.group_pseudo_gradient(sparse.group_pseudo_gradient(g, w, units, 0), w, inputs, 1)
+
+    def project(z, w, p, units, inputs):
+        return sparse.group_project(sparse.group_project(z, w, p, units, 0), w, p, inputs, 1)
+
+    return _wrap(inner, lambda g, w: kernels(pseudo, g, w), lambda z, w, p: kernels(project, z, w, p))
+
+
+def max_norm(limits) -> optax.GradientTransformation:
+    """Keras's ``MaxNorm(limits[i], axis=0)`` on the stepped kernel of layer i (inf: none), as a final link."""
+
+    def update(updates, state, params):
+        stepped = optax.apply_updates(params, updates)
+        landed = [{**layer, "kernel": sparse.max_norm(layer["kernel"], c)} for layer, c in zip(stepped, limits)]
+        return jax.tree.map(jnp.subtract, landed, params), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)

@@ -1,0 +1,15 @@
+"""What a training run records per epoch, by name, and the Keras totals derived from it. No JAX here: results read
+these names too.
+
+Train figures are means over the epoch's batches, weighted by batch size, each taken with the weights before that
+batch's update (dropout active); validation figures are taken after the epoch's last update.
+"""
+
+KEYS = ("data_loss", "penalty", "accuracy", "val_data_loss", "val_penalty", "val_accuracy")
+
+
+def with_totals(history: dict) -> dict:
+    """``history`` plus Keras's totals ``loss = data_loss + penalty`` and ``val_loss = val_data_loss +
+    val_penalty``; for floats, NumPy or JAX arrays and pandas columns alike."""
+    h = history
+    return {**h, "loss": h["data_loss"] + h["penalty"], "val_loss": h["val_data_loss"] + h["val_penalty"]}
