@@ -66,3 +66,17 @@ def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras"
     X = dataset.X.astype(np.float32)
     y = dataset.y.astype(np.int32)
     return Split(dataset, X[train_idx], y[train_idx], X[val_idx], y[val_idx], vs, method)
+
+
+def folds(dataset: Dataset, k: int = 5, seed: int = 0) -> list[Split]:
+    """The k folds of a cross-validation as Splits: fold i validates on the i-th of k stratified parts and trains
+    on the others (scikit-learn's ``StratifiedKFold(k, shuffle=True, random_state=seed)``)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    k = checks.integer("k", k, low=2)
+    X, y = dataset.X.astype(np.float32), dataset.y.astype(np.int32)
+    try:
+        parts = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y))
+    except ValueError as err:
+        raise ReglabError("k", k, f"a number of folds every class can fill ({err})") from None
+    return [Split(dataset, X[t], y[t], X[v], y[v], 1 / k, f"fold {i + 1} of {k}") for i, (t, v) in enumerate(parts)]

@@ -117,7 +117,7 @@ def epoch_order(shuffle_key, epoch, n_train, n_real=None):
     key = jax.random.fold_in(shuffle_key, epoch)
     if n_real is None:
         return jax.random.permutation(key, n_train)
-    order, top = jnp.arange(n_train), np.iinfo(np.uint32).max
+    order, top = jnp.arange(n_train), np.uint32(np.iinfo(np.uint32).max)
     for _ in range(int(np.ceil(3 * np.log(max(1, n_train)) / np.log(top)))):  # jax.random.permutation's rounds
         key, subkey = jax.random.split(key)
         bits = jax.random.bits(subkey, (n_train,), jnp.uint32)

@@ -1,0 +1,76 @@
+"""The runner: jobs with data of their own, folds of unequal size in one compiled program, executors, cancel."""
+
+import threading
+
+import jax
+import numpy as np
+import pytest
+
+from reglab import data, l2
+from reglab.config import ModelConfig
+from reglab.engine import Job, run, train_one
+from reglab.engine.program import epoch_order
+
+
+@pytest.fixture(scope="module")
+def cancer_folds():
+    """breast_cancer standardized, in 5 stratified folds: 455 or 456 training rows, 114 or 113 validating."""
+    d = data.load("breast_cancer")
+    X = (d.X - d.X.mean(axis=0)) / d.X.std(axis=0)
+    return data.folds(data.Dataset(d.name, X, d.y, d.classes, d.feature_names), k=5)
+
+
+def _by_tag(results):
+    return {job.tag: trained for job, trained in results}
+
+
+@pytest.mark.parametrize("n_real", [97, 113, 114])
+def test_a_padded_epoch_visits_the_real_rows_as_their_own_permutation(n_real):
+    key = jax.random.key(3)
+    for epoch in range(3):
+        order = np.asarray(epoch_order(key, epoch, 114, n_real))
+        alone = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), n_real))
+        np.testing.assert_array_equal(order[:n_real], alone)
+        np.testing.assert_array_equal(order[n_real:], np.arange(n_real, 114))  # padding rows last
+
+
+def test_folds_times_lambdas_share_one_program_and_each_equals_its_fold_trained_alone(cancer_folds):
+    assert sorted({len(s.y_train) for s in cancer_folds}) == [455, 456]
+    assert sorted({len(s.y_val) for s in cancer_folds}) == [113, 114]
+    # epochs=3 gives this program a shape no other test compiles, so the run below compiles it
+    configs = [ModelConfig(hidden=(128, 128), epochs=3, learning_rate=0.001, kernel_regularizer=l2(lam), seed=1)
+               for lam in (1e-4, 1e-3, 1e-2, 1e-1)]
+    jobs = [Job(c, s, (i, j)) for i, c in enumerate(configs) for j, s in enumerate(cancer_folds)]
+    together = _by_tag(run(jobs, executor="threads"))
+    assert len(together) == 20
+    assert sum(t.compile_seconds > 0 for t in together.values()) == 1  # one program for 20 jobs
+    for (i, j), trained in together.items():
+        alone = train_one(configs[i], cancer_folds[j])  # its own rows: its own shuffle, batches 32 ... 7 or 8
+        for key, values in alone.history.items():
+            np.testing.assert_allclose(trained.history[key], values, rtol=2e-5, atol=1e-7, err_msg=key)
+        for got, want in zip(trained.params, alone.params):
+            for name in want:
+                np.testing.assert_allclose(got[name], want[name], rtol=1e-4, atol=1e-6)
+
+
+def test_vectorized_executor_maps_over_hyperparameters_and_data(cancer_folds):
+    configs = [ModelConfig(hidden=(16,), epochs=4, learning_rate=0.01, dropout=rate, seed=2) for rate in (0.0, 0.3)]
+    jobs = [Job(c, s, (i, j)) for i, c in enumerate(configs) for j, s in enumerate(cancer_folds[:3])]
+    threads, vectorized = _by_tag(run(jobs, executor="threads")), _by_tag(run(jobs, executor="vectorized"))
+    for tag, trained in vectorized.items():
+        for key, values in threads[tag].history.items():
+            np.testing.assert_allclose(trained.history[key], values, rtol=1e-4, atol=1e-6, err_msg=f"{tag} {key}")
+    assert sum(t.compile_seconds > 0 for t in vectorized.values()) == 1
+
+
+def test_cancel_or_leaving_the_loop_starts_no_further_model(seed_split):
+    jobs = [Job(ModelConfig(hidden=(32,), epochs=300, seed=s), seed_split, s) for s in range(8)]
+    cancel, seen = threading.Event(), []
+    for job, _ in run(jobs, executor="threads", cancel=cancel, workers=2):
+        seen.append(job.tag)
+        cancel.set()  # from any thread; here, the consumer's own
+    assert len(seen) == 1
+    started = threading.active_count()
+    for job, _ in run(jobs, executor="threads", workers=2):
+        break
+    assert threading.active_count() <= started  # the pool and compiler threads are gone once the loop is left
