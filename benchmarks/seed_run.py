@@ -21,7 +21,7 @@ from _common import matmul_gflops, model_flops  # noqa: E402
 
 from reglab import data  # noqa: E402
 from reglab.config import ModelConfig  # noqa: E402
-from reglab.engine import train_one  # noqa: E402
+from reglab.engine.runner import train_one  # noqa: E402
 
 
 def demo_seconds(cache_dir):

@@ -17,7 +17,7 @@ import jax
 from _common import matmul_gflops, model_flops
 from reglab import data
 from reglab.config import ModelConfig
-from reglab.engine import train_many, train_one
+from reglab.engine.runner import Job, run, train_one
 from reglab.regularizers import l1, l2
 
 
@@ -26,6 +26,10 @@ def configs(n):
     return [ModelConfig(learning_rate=0.01, epochs=2000, seed=i % 4,
                         kernel_regularizer=(l1 if i % 2 else l2)(10 ** (-5 + 4 * (i // 2) / max(n // 2, 1))))
             for i in range(n)]
+
+
+def train_many(configs, split, mode):
+    return list(run([Job(c, split) for c in configs], executor=mode))
 
 
 def main():

@@ -9,7 +9,8 @@ import pytest
 import reglab
 from reglab import data
 from reglab.config import ModelConfig
-from reglab.engine import mlp, optimizers, penalties, program, train_one
+from reglab.engine import mlp, optimizers, penalties, program
+from reglab.engine.runner import train_one
 from reglab.regularizers import l1, l1_l2, l2
 
 from . import reference
@@ -258,7 +259,7 @@ def test_bias_penalty_counts_only_where_a_model_asks_for_it(seed_split):
 
 
 def test_models_of_several_programs_train_as_each_would_alone_and_report_compiling_once(seed_split):
-    from reglab.engine import Job, run
+    from reglab.engine.runner import Job, run
 
     # epochs=7 gives these programs shapes no other test compiles, so this process compiles them here
     configs = [ModelConfig(hidden=(8,), epochs=7, seed=s, kernel_regularizer=reg)

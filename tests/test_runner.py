@@ -8,7 +8,7 @@ import pytest
 
 from reglab import data, l2
 from reglab.config import ModelConfig
-from reglab.engine import Job, run, train_one
+from reglab.engine.runner import Job, run, train_one
 from reglab.engine.program import epoch_order
 
 

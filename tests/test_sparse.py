@@ -8,7 +8,8 @@ import pytest
 import reglab
 from reglab import ReglabError, data
 from reglab.config import ModelConfig
-from reglab.engine import sparse, train_one
+from reglab.engine import sparse
+from reglab.engine.runner import train_one
 
 SEED_RUN = {"learning_rate": 0.01, "epochs": 2000}
 

@@ -7,8 +7,6 @@
     reglab.plot.decision_regions([plain, lasso], data)
 """
 
-from __future__ import annotations
-
 import re
 import signal
 import threading

@@ -2,8 +2,6 @@
 with ``jax/`` (JAX's persistent compilation cache), ``programs/`` (traced training programs, engine/exported.py)
 and ``data/`` (generated data sets)."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 

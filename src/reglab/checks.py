@@ -16,7 +16,8 @@ def number(field: str, value, *, low=None, high=None, low_open=False, high_open=
     if not ok:
         lo = "-inf" if low is None else f"{low}"
         hi = "inf" if high is None else f"{high}"
-        interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + (")" if high_open or high is None else "]")
+        opening, closing = "(" if low_open or low is None else "[", ")" if high_open or high is None else "]"
+        interval = f"{opening}{lo}, {hi}{closing}"
         raise ReglabError(field, value, f"a finite number in {interval}")
     return float(value)
 

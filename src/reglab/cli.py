@@ -4,8 +4,6 @@ NAME``. It parses, calls the API and prints the network and a table.
 Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) and exits with code 2.
 """
 
-from __future__ import annotations
-
 import shlex
 import signal
 import sys
@@ -18,13 +16,14 @@ from .errors import ReglabError
 from .grid import KINDS
 
 # Data loss is the cross-entropy alone (the penalty is its own column); sparsity is over all kernel weights.
-COLUMNS = [("data_loss", "loss", "{:.3g}"), ("val_data_loss", "val loss", "{:.3g}"), ("accuracy", "acc", "{:.3f}"),
-           ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.3g}"), ("zeros", "zeros", "{:.1%}"),
-           ("below_1e-3", "|w|<1e-3", "{:.1%}"), ("train_seconds", "s", "{:.2f}")]
+COLUMNS = [("model", "model", "{}"), ("data_loss", "loss", "{:.3g}"), ("val_data_loss", "val loss", "{:.3g}"),
+           ("accuracy", "acc", "{:.3f}"), ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.3g}"),
+           ("zeros", "zeros", "{:.1%}"), ("below_1e-3", "|w|<1e-3", "{:.1%}"), ("train_seconds", "s", "{:.2f}")]
 
 
 def _common(command):
-    command = click.option("--out", type=click.Path(file_okay=False), help="Output folder (default reglab-out/<name>).")(command)
+    command = click.option("--out", type=click.Path(file_okay=False),
+                           help="Output folder (default reglab-out/<name>).")(command)
     command = click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Model seed for every model: "
                            "initialization, shuffling and dropout (the data keep their own seed).")(command)
     command = click.option("--epochs", type=click.IntRange(1), help="Epochs for every model.")(command)
@@ -137,89 +136,58 @@ def _lambdas(text):
 
 
 def _print_sweep(result):
+    from .views import best_rows
+    from .views.sweep_report import BEST_COLUMNS
+
+    title = f"best strength per regularizer ({len(result.frame)} models, {result.trained} trained now)"
+    _console().print(_table(title, best_rows(result.frame), BEST_COLUMNS))
+    _console().print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+
+
+def _console():
     from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 120)  # a pipe gets the whole table, not 80 columns
+
+
+def _table(title, rows, columns, caption=None):
+    """A rich table of ``rows`` (dicts); ``columns``: (key, title, format string) each, as the reports' tables."""
     from rich.table import Table
 
-    from .views import best_rows
-
-    console = Console(width=None if sys.stdout.isatty() else 120)
-    table = Table(title=f"best strength per regularizer ({len(result.frame)} models, {result.trained} trained now)")
-    for name in ("regularizer", "best λ", "val data loss", "± sd", "val acc", "train loss", "zeros", "diverged"):
-        table.add_column(name, justify="left" if name == "regularizer" else "right")
-    for r in best_rows(result.frame):
-        if not r["seeds"]:
-            table.add_row(r["family"], "-", "-", "-", "-", "-", "-", str(r["diverged"]))
-            continue
-        table.add_row(r["family"], f"{r['strength']:.3g}", f"{r['val_data_loss']:.4f}", f"{r['val_data_loss_sd']:.3f}",
-                      f"{r['val_accuracy']:.3f}", f"{r['data_loss']:.4f}", f"{r['zeros']:.1%}", str(r["diverged"]))
-    console.print(table)
-    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+    table = Table(title=title, caption=caption)
+    for i, (_, name, _) in enumerate(columns):
+        table.add_column(name, justify="left" if i == 0 else "right", no_wrap=i == 0)
+    for row in rows:
+        table.add_row(*(fmt.format(row.get(key, float("nan"))) for key, _, fmt in columns))
+    return table
 
 
 def _run(spec_path, out, seed, epochs, command):
-    from rich.console import Console
-
     with _one_line_errors("nothing was written to the output folder"):
         study = specs.read(spec_path).with_overrides(seed=seed, epochs=epochs)
         if not study.models:
-            raise ReglabError("models", [], "[[models]] tables (this spec has only a [sweep]: run it with reglab sweep)")
-        rerun = " ".join([command] + [f"--{k} {v}" for k, v in (("seed", seed), ("epochs", epochs), ("out", out)) if v is not None])
+            raise ReglabError("models", [], "[[models]] tables (this spec has only a [sweep]: run it with reglab "
+                              "sweep)")
+        flags = (("seed", seed), ("epochs", epochs), ("out", out))
+        rerun = " ".join([command] + [f"--{k} {v}" for k, v in flags if v is not None])
         from .api import run_study
 
         result = run_study(study, out, progress=True, rerun=rerun)
-    console = Console(width=None if sys.stdout.isatty() else 120)  # a pipe gets the whole table, not 80 columns
-    for table in _networks(result.runs):
-        console.print(table)
-    console.print(_table(result))
+    from .views.report import LAYER_COLUMNS, networks, summary_rows
+    from .views.study_report import SELECTION_COLUMNS, selection_rows
+
+    console = _console()
+    for names, rows in networks(result.runs):
+        total = sum(r["params"] for r in rows)
+        console.print(_table(f"network of {', '.join(names)}", rows, LAYER_COLUMNS, f"Total params: {total:,}"))
+    console.print(_table(result.study.title, summary_rows(result.runs), COLUMNS,
+                         "loss = data loss (cross-entropy); zeros and |w|<1e-3 over all kernels"))
     informative = result.split.dataset.params.get("informative")
     if informative:
-        console.print(_selection_table(result, informative))
+        names = ", ".join(result.split.dataset.feature_names[i] for i in informative)
+        console.print(_table(f"inputs used (informative: {names})", selection_rows(result.runs, informative),
+                             SELECTION_COLUMNS))
     console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
-
-
-def _selection_table(result, informative):
-    from rich.table import Table
-
-    from .views.sparsity import selection_scores
-
-    names = result.split.dataset.feature_names
-    table = Table(title=f"inputs used (informative: {', '.join(names[i] for i in informative)})")
-    for name in ("model", "inputs used", "precision", "recall"):
-        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=name == "model")
-    for run in result.runs:
-        scores = selection_scores(run, informative)
-        table.add_row(run.name, str(scores["selected"]), f"{scores['precision']:.2f}", f"{scores['recall']:.2f}")
-    return table
-
-
-def _networks(runs):
-    """Keras's ``model.summary()`` of each distinct network among ``runs``, as rich tables."""
-    from rich.table import Table
-
-    from .views.report import networks
-
-    for names, rows in networks(runs):
-        total = sum(r["params"] for r in rows)
-        table = Table(title=f"network of {', '.join(names)}", caption=f"Total params: {total:,}, all trainable")
-        for name in ("Layer (type)", "Output Shape", "Param #"):
-            table.add_column(name, justify="right" if name == "Param #" else "left")
-        for r in rows:
-            table.add_row(r["layer"], r["shape"], f"{r['params']:,}")
-        yield table
-
-
-def _table(result):
-    from rich.table import Table
-
-    from .views.report import summary_rows
-
-    table = Table(title=result.study.title, caption="loss = data loss (cross-entropy); zeros and |w|<1e-3 over all kernels")
-    table.add_column("model", no_wrap=True)
-    for _, title, _ in COLUMNS:
-        table.add_column(title, justify="right")
-    for row in summary_rows(result.runs):
-        table.add_row(row["model"], *(fmt.format(row[key]) for key, _, fmt in COLUMNS))
-    return table
 
 
 if __name__ == "__main__":

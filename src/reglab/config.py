@@ -5,9 +5,6 @@ Defaults are Keras's: Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilo
 epochs=1, Glorot-uniform kernels, zero biases. The hidden layers default to the lecture's 128 -> 128.
 """
 
-from __future__ import annotations
-
-import json
 from dataclasses import dataclass, fields
 
 from . import checks, regularizers
@@ -90,18 +87,11 @@ class ModelConfig:
         hidden = self.hidden if isinstance(self.hidden, (list, tuple)) else (self.hidden,)
         put("hidden", tuple(checks.integer(f"hidden[{i}]", h) for i, h in enumerate(hidden)))
         checks.choice("activation", self.activation, ACTIVATIONS)
-        for name in ("kernel_regularizer", "bias_regularizer"):
-            put(name, self._per_layer_regularizer(name, getattr(self, name)))
-        put("activity_regularizer", self._activity(self.activity_regularizer))
-        put("dropout", self._dropout(self.dropout))
         checks.choice("optimizer", self.optimizer, OPTIMIZERS)
-        put("learning_rate", checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True))
-        put("momentum", checks.number("momentum", self.momentum, low=0.0, high=1.0, high_open=True))
-        put("beta_1", checks.number("beta_1", self.beta_1, low=0.0, high=1.0, high_open=True))
-        put("beta_2", checks.number("beta_2", self.beta_2, low=0.0, high=1.0, high_open=True))
-        put("epsilon", checks.number("epsilon", self.epsilon, low=0.0))
-        put("weight_decay", checks.number("weight_decay", self.weight_decay, low=0.0))
-        put("max_norm", self._max_norm(self.max_norm))
+        for name, check in _PER_LAYER.items():
+            put(name, self._per_layer(name, getattr(self, name), check))
+        for name, bounds in _NUMBERS.items():
+            put(name, checks.number(name, getattr(self, name), **bounds))
         put("early_stopping", self._early_stopping(self.early_stopping))
         put("epochs", checks.integer("epochs", self.epochs))
         put("batch_size", checks.integer("batch_size", self.batch_size))
@@ -109,40 +99,14 @@ class ModelConfig:
         if self.seed >= 2**32:
             raise ReglabError("seed", self.seed, "an integer in [0, 2**32)")
 
-    def _per_layer_regularizer(self, name, value):
-        if isinstance(value, (list, tuple)):
-            n_dense = len(self.hidden) + 1
-            if len(value) != n_dense:
-                raise ReglabError(name, value, f"one regularizer, or a list of {n_dense} (one per Dense layer)")
-            return tuple(regularizers.get(v, f"{name}[{i}]") for i, v in enumerate(value))
-        return regularizers.get(value, name)
-
-    def _activity(self, value):
-        listed = isinstance(value, (list, tuple))
-        if listed and len(value) != len(self.hidden):
-            raise ReglabError("activity_regularizer", value, f"one regularizer, or a list of {len(self.hidden)} "
-                              "(one per hidden layer)")
-        name = "activity_regularizer{}".format
-        regs = [regularizers.get(v, name(f"[{i}]" if listed else "")) for i, v in enumerate(value if listed else [value])]
-        if any(r is not None and (r.proximal or r.group) for r in regs):
-            raise ReglabError("activity_regularizer", value, "l1, l2 or l1_l2 with the subgradient method, as Keras's")
-        return tuple(regs) if listed else regs[0]
-
-    def _dropout(self, value):
-        if isinstance(value, (list, tuple)):
-            if len(value) != len(self.hidden):
-                raise ReglabError("dropout", value, f"one rate, or a list of {len(self.hidden)} (one per hidden layer)")
-            return tuple(checks.number(f"dropout[{i}]", r, low=0.0, high=1.0, high_open=True) for i, r in enumerate(value))
-        return checks.number("dropout", value, low=0.0, high=1.0, high_open=True)
-
-    def _max_norm(self, value):
-        if isinstance(value, (list, tuple)):
-            n_dense = len(self.hidden) + 1
-            if len(value) != n_dense:
-                raise ReglabError("max_norm", value, f"one limit, or a list of {n_dense} (one per Dense layer)")
-            return tuple(None if v is None else checks.number(f"max_norm[{i}]", v, low=0.0, low_open=True)
-                         for i, v in enumerate(value))
-        return None if value is None else checks.number("max_norm", value, low=0.0, low_open=True)
+    def _per_layer(self, name, value, check):
+        """One value, or a list with one per Dense layer (per hidden layer for activity and dropout)."""
+        n, layers = (len(self.hidden), "hidden") if name in _HIDDEN_ONLY else (len(self.hidden) + 1, "Dense")
+        if not isinstance(value, (list, tuple)):
+            return check(name, value)
+        if len(value) != n:
+            raise ReglabError(name, value, f"one value, or a list of {n} (one per {layers} layer)")
+        return tuple(check(f"{name}[{i}]", v) for i, v in enumerate(value))
 
     def _early_stopping(self, value):
         if value is None or isinstance(value, EarlyStopping):
@@ -156,28 +120,27 @@ class ModelConfig:
         raise ReglabError("early_stopping", value, "null, or a table of monitor, patience, min_delta, "
                           "restore_best_weights, start_from_epoch")
 
-    def max_norms(self) -> tuple:
-        """One limit (or None) per Dense layer."""
-        return self._expand(self.max_norm)
+    def _expand(self, name):
+        """``name``'s value per layer: one per Dense layer (hidden layers, then the output layer, which a single
+        value leaves alone), or one per hidden layer for activity regularizers and dropout."""
+        value = getattr(self, name)
+        output = () if name in _HIDDEN_ONLY else (None,)
+        return value if isinstance(value, tuple) else (value,) * len(self.hidden) + output
 
-    # Per-layer views the engine reads: one entry per Dense layer (hidden layers, then the output layer).
     def kernel_regularizers(self) -> tuple[Regularizer | None, ...]:
-        return self._expand(self.kernel_regularizer)
+        return self._expand("kernel_regularizer")
 
     def bias_regularizers(self) -> tuple[Regularizer | None, ...]:
-        return self._expand(self.bias_regularizer)
+        return self._expand("bias_regularizer")
 
     def activity_regularizers(self) -> tuple[Regularizer | None, ...]:
-        """One per hidden layer."""
-        a = self.activity_regularizer
-        return a if isinstance(a, tuple) else (a,) * len(self.hidden)
+        return self._expand("activity_regularizer")
 
     def dropout_rates(self) -> tuple[float, ...]:
-        """One rate per hidden layer."""
-        return self.dropout if isinstance(self.dropout, tuple) else (self.dropout,) * len(self.hidden)
+        return self._expand("dropout")
 
-    def _expand(self, value):
-        return value if isinstance(value, tuple) else (value,) * len(self.hidden) + (None,)
+    def max_norms(self) -> tuple[float | None, ...]:
+        return self._expand("max_norm")
 
     def replace(self, **changes) -> "ModelConfig":
         return ModelConfig(**{**self.to_dict(), **changes})
@@ -199,8 +162,31 @@ class ModelConfig:
             out["early_stopping"] = {f.name: getattr(self.early_stopping, f.name) for f in fields(EarlyStopping)}
         return out
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+
+def _activity(field, value):
+    reg = regularizers.get(value, field)
+    if reg is not None and (reg.proximal or reg.group):
+        raise ReglabError(field, value, "l1, l2 or l1_l2 with the subgradient method, as Keras's")
+    return reg
+
+
+# Validation in one table: the settings given once or per layer, and the numbers' bounds.
+_HIDDEN_ONLY = ("activity_regularizer", "dropout")
+_PER_LAYER = {
+    "kernel_regularizer": lambda field, v: regularizers.get(v, field),
+    "bias_regularizer": lambda field, v: regularizers.get(v, field),
+    "activity_regularizer": _activity,
+    "dropout": lambda field, v: checks.number(field, v, low=0.0, high=1.0, high_open=True),
+    "max_norm": lambda field, v: None if v is None else checks.number(field, v, low=0.0, low_open=True),
+}
+_NUMBERS = {
+    "learning_rate": {"low": 0.0, "low_open": True},
+    "momentum": {"low": 0.0, "high": 1.0, "high_open": True},
+    "beta_1": {"low": 0.0, "high": 1.0, "high_open": True},
+    "beta_2": {"low": 0.0, "high": 1.0, "high_open": True},
+    "epsilon": {"low": 0.0},
+    "weight_decay": {"low": 0.0},
+}
 
 
 def config_fields() -> tuple[str, ...]:

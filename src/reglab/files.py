@@ -1,8 +1,6 @@
 """Writing files and folders atomically: a reader, in this process or another, sees the whole thing or none of
 it. The one place reglab writes outputs and caches from."""
 
-from __future__ import annotations
-
 import os
 import shutil
 import tempfile

@@ -1,13 +1,12 @@
 """A sweep's grid: regularizer kinds x strengths x learning rates x seeds, expanded into ModelConfigs.
 
 Strengths use Keras's scaling: for ``l1`` and ``l2`` the lambda is the factor of ``l1(lambda)`` / ``l2(lambda)``
-(no 1/2), and ``l1_proximal`` is ``l1(lambda, method="proximal")``; for ``l1_l2`` it is split as ``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's
-ElasticNet convention); for ``dropout`` the strength is the dropout rate after every hidden layer. Penalties go on
-the hidden kernels, as ``kernel_regularizer`` with one regularizer does; ``activity_l1`` and ``activity_l2`` put
-Keras's ``l1(lambda)`` / ``l2(lambda)`` on every hidden layer's outputs (``activity_regularizer``).
+(no 1/2), and ``l1_proximal`` is ``l1(lambda, method="proximal")``; for ``l1_l2`` it is split as
+``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's ElasticNet convention); for ``dropout`` the
+strength is the dropout rate after every hidden layer. Penalties go on the hidden kernels, as ``kernel_regularizer``
+with one regularizer does; ``activity_l1`` and ``activity_l2`` put Keras's ``l1(lambda)`` / ``l2(lambda)`` on every
+hidden layer's outputs (``activity_regularizer``).
 """
-
-from __future__ import annotations
 
 from dataclasses import dataclass
 
@@ -57,7 +56,8 @@ class Grid:
         rate_list = _values("sweep.rates", DEFAULT_RATES if rates is None else rates, low=0.0, high=1.0, high_open=True)
         if isinstance(seeds, int) and not isinstance(seeds, bool):
             seeds = tuple(range(checks.integer("sweep.seeds", seeds)))
-        seed_list = tuple(checks.integer(f"sweep.seeds[{i}]", s, low=0) for i, s in enumerate(_listed("sweep.seeds", seeds)))
+        seed_list = tuple(checks.integer(f"sweep.seeds[{i}]", s, low=0)
+                          for i, s in enumerate(_listed("sweep.seeds", seeds)))
         lrs = () if learning_rates is None else _values("sweep.learning_rates", learning_rates, low=0.0, low_open=True)
         ratio = checks.number("sweep.l1_ratio", l1_ratio, low=0.0, high=1.0)
         return cls(regs, lam, rate_list, seed_list, lrs, ratio)

@@ -11,9 +11,7 @@ kernel (each unit's incoming weights, or each input's outgoing weights) and swit
 block soft-threshold.
 """
 
-from __future__ import annotations
-
-import re
+import ast
 from dataclasses import dataclass
 
 from . import checks
@@ -90,7 +88,6 @@ def group_lasso(group: float = 0.01, groups: str = "units") -> Regularizer:
 
 
 _FACTORIES = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "group_lasso": group_lasso}
-_CALL = re.compile(r"^\s*(\w+)\s*(?:\((.*)\))?\s*$")
 _ALLOWED = ("'none', 'l1', 'l2', 'l1_l2', 'group_lasso', a call such as 'l1(0.001)', 'l1(0.001, method=proximal)', "
             "'l1_l2(l1=0.01, l2=0.001)' or 'group_lasso(0.01, groups=inputs)', or {l1=..., l2=..., method=...}")
 _KEYS = {"l1", "l2", "method", "group", "groups"}
@@ -103,43 +100,24 @@ def get(value, field: str = "regularizer") -> Regularizer | None:
         return value
     if isinstance(value, str) and value.strip().lower() in ("none", "null", ""):  # TOML has no null
         return None
-    if isinstance(value, dict):
-        if set(value) - _KEYS:
-            raise ReglabError(field, value, _ALLOWED)
-        return _build(field, value, lambda: Regularizer(**value))
-    if isinstance(value, str):
-        match = _CALL.match(value)
-        if not match or match.group(1) not in _FACTORIES:
-            raise ReglabError(field, value, _ALLOWED)
-        factory = _FACTORIES[match.group(1)]
-        positional, named = _parse_args(field, value, match.group(2) or "")
-        return _build(field, value, lambda: factory(*positional, **named))
+    try:
+        if isinstance(value, dict) and not set(value) - _KEYS:
+            return Regularizer(**value)
+        if isinstance(value, str):
+            name, args, kwargs = _call(value)
+            return _FACTORIES[name](*args, **kwargs)
+    except ReglabError as err:  # name the user's field, not the inner one
+        raise ReglabError(f"{field}.{err.field}", err.value, err.allowed) from None
+    except (AttributeError, KeyError, SyntaxError, TypeError, ValueError):
+        pass
     raise ReglabError(field, value, _ALLOWED)
 
 
-def _build(field, value, make):
-    try:
-        return make()
-    except ReglabError as err:  # name the user's field, not the inner one
-        raise ReglabError(f"{field}.{err.field}", err.value, err.allowed) from None
-    except TypeError:
-        raise ReglabError(field, value, _ALLOWED) from None
-
-
-def _parse_args(field, value, text):
-    """Numbers, or bare words for ``method`` and ``groups``: ``0.001, method=proximal``."""
-    positional, named = [], {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, _, raw = part.rpartition("=")
-        raw = raw.strip().strip("'\"")
-        try:
-            arg = float(raw)
-        except ValueError:
-            if not key and raw not in METHODS + GROUPS:
-                raise ReglabError(field, value, _ALLOWED) from None
-            arg = raw
-        if key:
-            named[key.strip()] = arg
-        else:
-            positional.append(arg)
-    return positional, named
+def _call(text):
+    """(name, positional, keyword) from ``name`` or ``name(args)``; an argument is a number, a string or a bare word
+    (``l1(0.001, method=proximal)``)."""
+    node = ast.parse(text.strip(), mode="eval").body
+    if isinstance(node, ast.Name):
+        return node.id, [], {}
+    value = lambda a: a.id if isinstance(a, ast.Name) else ast.literal_eval(a)  # noqa: E731
+    return node.func.id, [value(a) for a in node.args], {k.arg: value(k.value) for k in node.keywords}

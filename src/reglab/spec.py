@@ -1,49 +1,5 @@
-"""Experiment specs in TOML: a data set, a split and a list of models. The schema (every key optional except
-``[[models]]``)::
-
-    name = "seed"                       # output folder name under reglab-out/
-    title = "..."                       # report title
-    description = "..."
-
-    [data]                              # reglab.data.load(name, **rest)
-    name = "moons"                      # moons circles blobs xor gauss spiral iris wine breast_cancer digits csv
-    n = 100                             # generator arguments (n, noise, seed, ...), or path/label for csv
-    noise = 0.25
-    seed = 2                            # the data's random_state, apart from the models' seeds
-    validation_split = 0.2              # Keras: the last 20% of the samples, before any shuffling
-    split = "keras"                     # or "stratified" (seeded by split_seed)
-    split_seed = 0
-
-    [defaults]                          # any ModelConfig field, applied to every model
-    hidden = [128, 128]
-    learning_rate = 0.01
-    epochs = 2000
-
-    [[models]]                          # one table per model: a name and ModelConfig fields
-    name = "l1(0.001)"
-    kernel_regularizer = "l1(0.001)"    # or "l2(0.01)", "l1_l2(l1=0.01, l2=0.01)", "l1(0.001, method=proximal)",
-                                        # "group_lasso(0.01, groups=inputs)", {l1 = 0.001}, or a list per Dense
-                                        # layer such as ["l1(0.001)", "l1(0.001)", "none"]
-    activity_regularizer = "l1(1e-4)"   # Keras's, on each hidden layer's outputs (or a list per hidden layer)
-
-    [plot]
-    xlim = [-2, 3]                      # decision-region window (default: the lecture's for moons, else the data's)
-    ylim = [-1.5, 2]
-
-    [sweep]                             # for `reglab sweep SPEC`: a grid over the [defaults] model (reglab.grid)
-    regularizers = ["l1", "l2"]         # l1, l1_proximal, l2, l1_l2, dropout, activity_l1, activity_l2
-    lambdas = {start = 1e-5, stop = 1e-1, num = 16}   # log-spaced, or a list such as [0.0, 1e-3, 1e-2]
-    rates = [0.1, 0.2, 0.3]             # dropout rates, for "dropout"
-    seeds = 4                           # a count (seeds 0..3) or a list
-    learning_rates = [0.01]             # default: the [defaults] learning rate
-    l1_ratio = 0.5                      # l1_l2: l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda
-    chunk_size = 8                      # models per saved chunk (default: 8 on the CPU)
-
-A spec needs ``[[models]]`` for ``reglab run`` and ``[sweep]`` for ``reglab sweep``.
-Unknown keys, bad values and missing fields are reported as one line naming the field.
-"""
-
-from __future__ import annotations
+"""Experiment specs in TOML: a data set, a split, a list of models and a sweep grid, validated into a Study. The
+schema is in docs/spec.md; unknown keys, bad values and missing fields are one line naming the field."""
 
 import tomllib
 from dataclasses import dataclass, replace
@@ -129,7 +85,8 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
     chunk_size = checks.integer("sweep.chunk_size", sweep["chunk_size"]) if "chunk_size" in sweep else None
     models_doc = doc.get("models", [] if sweep else None)
     if not isinstance(models_doc, list) or not (models_doc or sweep):
-        raise ReglabError("models", models_doc, "a non-empty array of tables ([[models]] with a name), or a [sweep] table")
+        raise ReglabError("models", models_doc, "a non-empty array of tables ([[models]] with a name), or a "
+                          "[sweep] table")
     models, names = [], set()
     for i, entry in enumerate(models_doc):
         where = f"models[{i}]"

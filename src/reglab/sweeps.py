@@ -6,8 +6,6 @@ its report.
     result.frame                  # one row per model (reglab.load_sweep(result.out) reads the same from disk)
 """
 
-from __future__ import annotations
-
 import hashlib
 import time
 from contextlib import closing

@@ -1,7 +1,5 @@
 """The Dataset record and the train/validation split."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,9 +56,11 @@ def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras"
         from sklearn.model_selection import StratifiedShuffleSplit
 
         try:
-            train_idx, val_idx = next(StratifiedShuffleSplit(1, test_size=vs, random_state=seed).split(dataset.X, dataset.y))
+            cut = StratifiedShuffleSplit(1, test_size=vs, random_state=seed)
+            train_idx, val_idx = next(cut.split(dataset.X, dataset.y))
         except ValueError as err:
-            raise ReglabError("validation_split", validation_split, f"a fraction that leaves every class in both parts ({err})") from None
+            raise ReglabError("validation_split", validation_split,
+                              f"a fraction that leaves every class in both parts ({err})") from None
     if len(train_idx) == 0 or len(val_idx) == 0:
         raise ReglabError("validation_split", validation_split, f"a fraction that leaves samples on both sides of {n}")
     X = dataset.X.astype(np.float32)

@@ -5,8 +5,6 @@ a fraction (the Playground slider's percent / 100), labels {-1, 1} mapped to {0,
 ``seed`` (the Playground emits one class after the other, which a last-fraction validation split would break).
 """
 
-from __future__ import annotations
-
 import hashlib
 import io
 import json

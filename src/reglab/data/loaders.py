@@ -1,7 +1,5 @@
 """Data from files and from scikit-learn's bundled sets, and ``load``: any data set by name."""
 
-from __future__ import annotations
-
 import csv
 import math
 from pathlib import Path
@@ -95,7 +93,8 @@ def read_csv(path, label: str = "label") -> Dataset:
 def _number(path, line, column, cell):
     text = cell.strip()
     if not text:
-        raise ReglabError(f"{path.name} line {line} column {column!r}", cell, "a number (missing values are not allowed)")
+        raise ReglabError(f"{path.name} line {line} column {column!r}", cell,
+                          "a number (missing values are not allowed)")
     try:
         value = float(text)
     except ValueError:

@@ -11,8 +11,6 @@ such term) or one entry per layer, so one compiled program serves every lambda. 
 sparse.py.
 """
 
-from __future__ import annotations
-
 import jax
 import jax.numpy as jnp
 import optax

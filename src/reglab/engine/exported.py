@@ -7,8 +7,6 @@ program depends on: the Program, the argument shapes, the JAX, jaxlib and Optax 
 engine's own source files, so an edited engine never reuses a stale program.
 """
 
-from __future__ import annotations
-
 import hashlib
 from functools import cache
 from pathlib import Path

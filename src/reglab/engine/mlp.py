@@ -5,8 +5,6 @@ is applied by the loss, so a confident wrong prediction costs its true cross-ent
 ``sigmoid_cross_entropy_with_logits``), not a value clipped at 1e-7.
 """
 
-from __future__ import annotations
-
 import jax
 import jax.numpy as jnp
 import optax

@@ -1,8 +1,6 @@
 """Keras's optimizers as optax ``GradientTransformation``s (pure ``init``/``update``; hyperparameters may be
 traced values, so one compiled program serves many learning rates)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import jax

@@ -5,8 +5,6 @@ Factors are traced arrays, so one compiled program serves every lambda. Weight f
 the params (``[{"kernel": f, "bias": f}, ...]``), where None means "no such term" and is left out of the program.
 """
 
-from __future__ import annotations
-
 import jax
 import jax.numpy as jnp
 

@@ -12,8 +12,6 @@ the weights *before* that batch's update; validation figures are taken after the
 the gradient of the data loss and the smooth penalties, then the update of engine/chain.py.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import jax

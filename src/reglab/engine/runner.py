@@ -9,24 +9,12 @@ one shape share one compiled program, with per-model hyperparameters and data as
 training sets take the same number of batches per epoch (the folds of a cross-validation, say) share it even when
 their row counts differ: their data are padded to the largest, with counts that keep padding out of every figure.
 
-Executors (``EXECUTORS``):
-
-- ``threads`` (the default on the CPU): each model runs its own single-model program, one per core at a time
-  (JAX releases the GIL while a program runs), results bit-identical to training each job alone. The distinct
-  programs compile one after another in a thread of their own, so the first program's models train while the next
-  one compiles (tracing holds the GIL: compiled at once they only slow each other down).
-- ``vectorized`` (the default on an accelerator): jobs that share a program run as one ``jax.vmap``-ed program
-  over hyperparameters and data, in chunks of at most ``chunk`` models. Batched dots sum in another order, so
-  results agree with single-model runs to float32 rounding at first, and only in distribution after many chaotic
-  epochs.
-
-An executor is a callable ``(tasks, cancelled) -> iterator of (task, Trained)``, ``cancelled()`` saying whether to
-start anything more; a new one (Ray, say) is one entry in ``EXECUTORS``. Setting ``cancel`` (from any thread), or
+An executor (``threads`` on the CPU, ``vectorized`` on an accelerator) is a callable ``(tasks, cancelled) ->
+iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything more; a new one (Ray, say) is one
+entry in ``EXECUTORS``. Setting ``cancel`` (from any thread), or
 leaving the loop (``break``, an exception, Ctrl-C), starts no further compile or model; models already running
 finish and are dropped.
 """
-
-from __future__ import annotations
 
 import os
 import threading
@@ -137,7 +125,10 @@ def default_executor() -> str:
 
 
 def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
-    """Each task's own single-model program, ``workers`` (default: one per CPU core) at a time."""
+    """Each task's own single-model program, ``workers`` (default: one per CPU core) at a time: JAX releases the
+    GIL while a program runs, and results are bit-identical to training each job alone. The distinct programs
+    compile one after another in a thread of their own, so the first program's models train while the next one
+    compiles (tracing holds the GIL: compiled at once they only slow each other down)."""
     closed = threading.Event()
     stop = lambda: closed.is_set() or cancelled()  # noqa: E731
     firsts = {}
@@ -181,7 +172,8 @@ def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
 
 def vectorized(tasks, cancelled, chunk=256) -> Iterator[tuple[_Task, Trained]]:
     """Tasks of one program as one ``jax.vmap``-ed program over hyperparameters and data, ``chunk`` at a time;
-    ``train_seconds`` is the chunk's time divided by its models."""
+    ``train_seconds`` is the chunk's time divided by its models. Batched dots sum in another order, so results
+    agree with single-model runs to float32 rounding at first, and only in distribution after many chaotic epochs."""
     groups = {}
     for task in tasks:
         groups.setdefault(task.program, []).append(task)

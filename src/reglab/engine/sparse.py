@@ -1,4 +1,5 @@
-"""Steps that make weights exactly zero or bound them, applied around the optimizer's update.
+"""The math of the steps that make weights exactly zero or bound them (engine/chain.py wraps them around the
+optimizer's update).
 
 Orthant-wise L1 (for ``method="proximal"``), after OWL-QN (Andrew & Gao, 2007, "Scalable training of
 L1-regularized log-linear models") with the optimizer's own direction in place of L-BFGS's, as in OBProx-SG
@@ -10,19 +11,12 @@ L1-regularized log-linear models") with the optimizer's own direction in place o
 - orthant projection: a weight whose step would cross zero (leave the orthant sign(w), or -sign(p) from zero)
   is set to exactly 0.
 
-Measured on the lecture's problem (``shared/design/l1-under-adam.md``): at lambda = 0.001 about 99% of the hidden
-weights end exactly zero with a penalized objective no higher than the subgradient method's.
-
 Group lasso (groups: a kernel's columns = units, or rows = inputs) extends the same idea to groups: the
 pseudo-gradient adds ``lam * w_g / ||w_g||`` (from zero: the gradient block-soft-thresholded by lam), the optimizer
-steps on it, and a group whose step passes through the origin is set to exactly zero. A proximal block
-soft-threshold with Adam's per-weight step sizes collapsed every unit of the lecture's network even at
-lambda = 1e-4; passing the penalty through Adam's normalization, as the orthant-wise L1 does, does not.
+steps on it, and a group whose step passes through the origin is set to exactly zero.
 
 Max-norm: Keras's ``MaxNorm(c, axis=0)``: each unit's incoming weights are scaled to norm at most c.
 """
-
-from __future__ import annotations
 
 import jax.numpy as jnp
 

@@ -1,7 +1,5 @@
 """Figures about trained weights: sparsity and norms per layer. NumPy only."""
 
-from __future__ import annotations
-
 import numpy as np
 
 NEAR_ZERO = (1e-3, 1e-2)  # the thresholds reported beside exact zeros

@@ -6,8 +6,6 @@ On disk a run is a folder (readable with NumPy alone, no JAX):
   ``params.npz``   ``layer{i}.kernel`` [fan_in, fan_out] and ``layer{i}.bias`` [fan_out] for each Dense layer
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +148,8 @@ class Run:
         table = np.column_stack([np.arange(1, epochs + 1)] + [self.recorded[k] for k in keys])
         np.savetxt(folder / "history.csv", table, delimiter=",", header=",".join(["epoch"] + keys), comments="",
                    fmt=["%d"] + ["%.9g"] * len(keys))
-        np.savez(folder / "params.npz", **{f"layer{i}.{k}": v for i, layer in enumerate(self.params) for k, v in layer.items()})
+        np.savez(folder / "params.npz", **{f"layer{i}.{k}": v for i, layer in enumerate(self.params)
+                                            for k, v in layer.items()})
         return folder
 
     @classmethod

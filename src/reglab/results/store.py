@@ -11,8 +11,6 @@ A chunk folder is written under a temporary name and renamed when complete, so a
 chunks; a rerun with the same ``sweep.json`` skips them.
 """
 
-from __future__ import annotations
-
 import json
 import shutil
 from pathlib import Path
@@ -89,7 +87,8 @@ class SweepStore:
         j = next(j for j, row in enumerate(rows) if row["index"] == index)
         with np.load(folder / "history.npz") as h, np.load(folder / "params.npz") as p:
             recorded = {k: h[k][j] for k in h.files}
-            params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]} for i in range(len(p.files) // 2)]
+            params = [{"kernel": p[f"layer{i}.kernel"][j], "bias": p[f"layer{i}.bias"][j]}
+                      for i in range(len(p.files) // 2)]
         row = rows[j]
         return Run(row["name"], ModelConfig(**row["config"]), recorded, params, tuple(manifest["classes"]), 0.0,
                    row["train_seconds"], row.get("info", {}))

@@ -1,7 +1,5 @@
 """The network as Keras's ``model.summary()`` lists it: each layer's name, output shape and parameter count."""
 
-from __future__ import annotations
-
 
 def layer_rows(config, n_in: int, n_out: int) -> list[dict]:
     """Keras's layer names (``dense``, ``dense_1``, …; a ``dropout`` layer after each hidden layer that has a

@@ -6,4 +6,5 @@ from .paths import best_rows, plot_path, plot_sparsity_path
 from .regions import plot_decision_regions
 from .weights import plot_weight_histograms, sparsity_rows
 
-__all__ = ["plot_path", "plot_sparsity_path", "best_rows", "plot_decision_regions", "plot_loss_curves", "plot_weight_histograms", "sparsity_rows"]
+__all__ = ["plot_path", "plot_sparsity_path", "best_rows", "plot_decision_regions", "plot_loss_curves",
+           "plot_weight_histograms", "sparsity_rows"]

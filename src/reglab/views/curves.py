@@ -1,7 +1,5 @@
 """Loss curves with the penalty kept apart from the data loss."""
 
-from __future__ import annotations
-
 import numpy as np
 
 from .style import PENALTY_COLOR, TRAIN_COLOR, VAL_COLOR, grid, log_y

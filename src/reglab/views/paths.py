@@ -1,8 +1,6 @@
 """Regularization paths: figures against lambda (or dropout rate) from a sweep's per-model table (a DataFrame as
 ``reglab.load_sweep`` returns it), a line for the mean over seeds and a band from the lowest to the highest seed."""
 
-from __future__ import annotations
-
 import numpy as np
 
 from .style import TRAIN_COLOR, VAL_COLOR, grid, log_x, log_y
@@ -11,18 +9,21 @@ DIVERGED_COLOR = "#c0392b"
 
 
 def best_rows(frame) -> list[dict]:
-    """Per path (``family``: the regularizer, and the learning rate where there are several): the strength with the lowest mean validation data loss over seeds, and its figures."""
+    """Per path (``family``: the regularizer, and the learning rate where there are several): the strength with
+    the lowest mean validation data loss over seeds, and its figures."""
     rows = []
     for kind, part in frame.groupby("family", sort=False):
         ok = part[~part["diverged"]]
         if ok.empty:
             rows.append({"family": kind, "strength": float("nan"), "seeds": 0, "diverged": int(part["diverged"].sum())})
             continue
-        stats = ok.groupby("strength")[["val_data_loss", "val_accuracy", "data_loss", "accuracy", "zeros", "below_1e-3"]]
+        columns = ["val_data_loss", "val_accuracy", "data_loss", "accuracy", "zeros", "below_1e-3"]
+        stats = ok.groupby("strength")[columns]
         mean, std = stats.mean(), stats.std().fillna(0.0)
         best = mean["val_data_loss"].idxmin()
         rows.append({"family": kind, "strength": float(best), "seeds": int((ok["strength"] == best).sum()),
-                     "val_data_loss": mean.loc[best, "val_data_loss"], "val_data_loss_sd": std.loc[best, "val_data_loss"],
+                     "val_data_loss": mean.loc[best, "val_data_loss"],
+                     "val_data_loss_sd": std.loc[best, "val_data_loss"],
                      "val_accuracy": mean.loc[best, "val_accuracy"], "data_loss": mean.loc[best, "data_loss"],
                      "accuracy": mean.loc[best, "accuracy"], "zeros": mean.loc[best, "zeros"],
                      "diverged": int(part["diverged"].sum())})
@@ -49,7 +50,7 @@ def _x_axis(ax, kind, strengths):
         log_x(ax)
     elif len(positive):
         ax.set_xscale("symlog", linthresh=positive.min())
-    ax.set_xlabel("λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)" if kind != "l1_l2" else "λ (l1_l2, split by l1_ratio)")
+    ax.set_xlabel("λ (l1_l2, split by l1_ratio)" if kind == "l1_l2" else "λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)")
 
 
 def _mark_diverged(ax, part):

@@ -1,7 +1,5 @@
 """Decision regions of one or many 2-D classifiers, side by side."""
 
-from __future__ import annotations
-
 import numpy as np
 from matplotlib.colors import ListedColormap
 
@@ -9,7 +7,8 @@ from ..errors import ReglabError
 from .style import grid
 
 SEED_WINDOW = ((-2.0, 3.0), (-1.5, 2.0))  # the lecture's plt.xlim / plt.ylim for moons
-CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6c757d", "#f4a261", "#264653", "#a3b18a", "#bc4749"]
+CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6c757d", "#f4a261", "#264653", "#a3b18a",
+                "#bc4749"]
 
 
 def default_window(split):
@@ -61,4 +60,5 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, nco
 def _points(ax, split, k):
     colors = np.array(CLASS_COLORS[:k])
     ax.scatter(*split.X_train.T, c=colors[split.y_train], s=22, edgecolors="k", linewidths=0.6, label="train")
-    ax.scatter(*split.X_val.T, c=colors[split.y_val], s=42, marker="^", edgecolors="w", linewidths=0.9, label="validation")
+    ax.scatter(*split.X_val.T, c=colors[split.y_val], s=42, marker="^", edgecolors="w", linewidths=0.9,
+               label="validation")

@@ -1,8 +1,6 @@
 """Figures of where the weights went: kernels as images with exact zeros blank, sorted magnitudes, kernel against
 bias norms, and each input feature's outgoing weight norm."""
 
-from __future__ import annotations
-
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
@@ -29,7 +27,8 @@ def plot_weight_matrices(runs, layers=None):
             masked = np.ma.masked_where(w == 0, w)
             ax.set_facecolor("white")  # masked (exactly zero) cells show the white background
             # coolwarm is grey at 0, so tiny non-zero weights stay visibly grey and only exact zeros are blank
-            ax.imshow(masked, cmap="coolwarm", norm=TwoSlopeNorm(0.0, -edge, edge), aspect="auto", interpolation="nearest")
+            ax.imshow(masked, cmap="coolwarm", norm=TwoSlopeNorm(0.0, -edge, edge), aspect="auto",
+                      interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
             zeros = float(np.mean(w == 0))
@@ -62,7 +61,8 @@ def plot_kernel_and_bias_norms(runs):
     kernels only (unless a bias_regularizer is given), so the biases are left alone."""
     fig, (ax,) = grid(1, 1, panel=(6.0, 3.2), top=0.2, bottom=0.45, left=0.6)
     x = np.arange(len(runs))
-    norm = lambda run, key: float(np.sqrt(sum(np.sum(np.asarray(l[key], np.float64) ** 2) for l in run.params[:-1])))  # noqa: E731
+    def norm(run, key):
+        return float(np.sqrt(sum(np.sum(np.asarray(layer[key], np.float64) ** 2) for layer in run.params[:-1])))
     ax.bar(x - 0.2, [norm(r, "kernel") for r in runs], 0.4, label="hidden kernels ‖W‖₂", color="#4c72b0")
     ax.bar(x + 0.2, [norm(r, "bias") for r in runs], 0.4, label="hidden biases ‖b‖₂", color="#dd8452")
     ax.set_xticks(x, [r.name for r in runs], fontsize=8)

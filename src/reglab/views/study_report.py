@@ -1,8 +1,6 @@
 """A study's outputs, assembled from its runs: the figures with their captions, the lecture's claims, the inputs
 section, ``metrics.json`` and ``report.html``, as file name -> bytes."""
 
-from __future__ import annotations
-
 import json
 
 from .report import html_table, render, versions
@@ -70,7 +68,7 @@ def assemble(study, split, runs, rerun, path_frame=None, drawn=None) -> dict[str
 
 def _inputs_section(runs, dataset, informative):
     """Which inputs each model still uses, as a bar chart; with the truth known, precision and recall."""
-    from .sparsity import plot_input_norms, selection_scores
+    from .sparsity import plot_input_norms
 
     fig = plot_input_norms(runs, dataset.feature_names, informative)
     section = {"title": "Which inputs each model uses", "figures": [("inputs.png", "Each input's outgoing weight "
@@ -79,11 +77,19 @@ def _inputs_section(runs, dataset, informative):
     if not informative:
         section["text"] = "An input is used while some path of non-zero weights leads from it to the output."
         return section
-    rows = [{"model": r.name, **selection_scores(r, informative), "val_accuracy": r.final["val_accuracy"]}
-            for r in runs]
     section["text"] = (f"The informative inputs are {', '.join(dataset.feature_names[i] for i in informative)}; the "
                        "rest are pure noise. Selected: the inputs with a non-zero path to the output.")
-    columns = [("model", "model", "{}"), ("selected", "inputs used", "{}"), ("precision", "precision", "{:.2f}"),
-               ("recall", "recall", "{:.2f}"), ("val_accuracy", "val acc", "{:.3f}")]
-    section["html"] = [html_table(rows, columns)]
+    section["html"] = [html_table(selection_rows(runs, informative), SELECTION_COLUMNS)]
     return section
+
+
+SELECTION_COLUMNS = [("model", "model", "{}"), ("selected", "inputs used", "{}"), ("precision", "precision", "{:.2f}"),
+                     ("recall", "recall", "{:.2f}"), ("val_accuracy", "val acc", "{:.3f}")]
+
+
+def selection_rows(runs, informative) -> list[dict]:
+    """Per model: the inputs it uses, precision and recall against the ``informative`` ones, validation accuracy."""
+    from .sparsity import selection_scores
+
+    return [{"model": r.name, **selection_scores(r, informative), "val_accuracy": r.final["val_accuracy"]}
+            for r in runs]

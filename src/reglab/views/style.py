@@ -1,7 +1,5 @@
 """Shared figure helpers: a grid of axes on a pyplot-free Figure, and PNG bytes."""
 
-from __future__ import annotations
-
 import io
 import math
 

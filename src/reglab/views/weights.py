@@ -1,7 +1,5 @@
 """Weight histograms per layer and the sparsity table beside them."""
 
-from __future__ import annotations
-
 import numpy as np
 
 from .style import grid, log_y
@@ -19,7 +17,8 @@ def plot_weight_histograms(runs, bins=81):
         edge = max(max(float(np.abs(w).max()) for w in kernels), 1e-6)
         for run, w in zip(runs, kernels):
             stats = run.layer_stats()[i]
-            label = f"{run.name} ({stats['zeros'] / stats['size']:.0%} = 0, {stats['below_1e-3'] / stats['size']:.0%} < 1e-3)"
+            zeros, small = stats["zeros"] / stats["size"], stats["below_1e-3"] / stats["size"]
+            label = f"{run.name} ({zeros:.0%} = 0, {small:.0%} < 1e-3)"
             ax.hist(w, bins=np.linspace(-edge, edge, bins), histtype="step", lw=1.3, label=label)
         log_y(ax, 4)
         shape = "×".join(map(str, runs[0].layer_stats()[i]["shape"]))
