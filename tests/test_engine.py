@@ -9,7 +9,7 @@ import pytest
 import reglab
 from reglab import data
 from reglab.config import ModelConfig
-from reglab.engine import mlp, optimizers, penalties, program
+from reglab.engine import chain, mlp, penalties, program
 from reglab.engine.runner import train_one
 from reglab.regularizers import l1, l1_l2, l2
 
@@ -89,7 +89,7 @@ def test_gradients_match_finite_differences():
 def test_adam_steps_match_keras_update_rule():
     rng = np.random.default_rng(1)
     w = rng.normal(size=(4, 3)).astype(np.float32)
-    opt = optimizers.keras_adam(0.01, 0.9, 0.999, 1e-7)
+    opt = chain.keras_adam(0.01, 0.9, 0.999, 1e-7)
     state, params, ref = opt.init(jnp.asarray(w)), jnp.asarray(w), reference.KerasAdam(0.01)
     expected = w.astype(np.float64)
     for _ in range(5):
@@ -103,7 +103,7 @@ def test_adam_steps_match_keras_update_rule():
 def test_adam_epsilon_is_added_to_the_uncorrected_root():
     # One step with a tiny gradient: Keras's rule gives lr*sqrt(1-b2)/(1-b1) * m/(sqrt(v)+eps), not optax's.
     g = jnp.array([1e-6])
-    updates, _ = optimizers.keras_adam(1.0, 0.9, 0.999, 1e-7).update(g, optimizers.keras_adam(1.0).init(g))
+    updates, _ = chain.keras_adam(1.0, 0.9, 0.999, 1e-7).update(g, chain.keras_adam(1.0).init(g))
     m, v = 0.1 * 1e-6, 0.001 * 1e-12
     keras = -np.sqrt(1 - 0.999) / (1 - 0.9) * m / (np.sqrt(v) + 1e-7)
     optax_rule = -(m / 0.1) / (np.sqrt(v / 0.001) + 1e-7)
@@ -112,7 +112,7 @@ def test_adam_epsilon_is_added_to_the_uncorrected_root():
 
 
 def test_sgd_momentum_matches_keras_update_rule():
-    opt = optimizers.keras_sgd(0.1, 0.9)
+    opt = chain.keras_sgd(0.1, 0.9)
     w, state, ref, expected = jnp.array([1.0, -1.0]), None, reference.KerasSGD(0.1, 0.9), np.array([1.0, -1.0])
     state = opt.init(w)
     for g in ([0.5, 1.0], [0.25, -1.0], [0.0, 2.0]):

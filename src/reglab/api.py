@@ -15,8 +15,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from . import data as datasets
 from .config import ModelConfig, config_fields
 from .errors import ReglabError
@@ -32,7 +30,7 @@ def as_split(data, validation_split: float = 0.2, split: str = "keras", split_se
     if isinstance(data, str):
         data = datasets.load(data)
     elif isinstance(data, tuple) and len(data) == 2:
-        data = _from_arrays(*data)
+        data = datasets.from_arrays(*data)
     if not isinstance(data, datasets.Dataset):
         raise ReglabError("data", type(data).__name__, "a reglab Split or Dataset, a data-set name, or an (X, y) pair")
     return datasets.split(data, validation_split, split, split_seed)
@@ -111,19 +109,6 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
         for run in runs:
             run.save(folder / "runs" / slug(run.name))
     return StudyResult(study, split, runs, out, time.perf_counter() - start, frame)
-
-
-def _from_arrays(X, y) -> datasets.Dataset:
-    X, y = np.asarray(X, np.float32), np.asarray(y)
-    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
-        raise ReglabError("data", f"X{X.shape}, y{y.shape}", "X of shape [n, d] and y of shape [n]")
-    if not np.all(np.isfinite(X)):
-        raise ReglabError("data.X", "non-finite values", "finite numbers")
-    classes, codes = np.unique(y, return_inverse=True)
-    if len(classes) < 2:
-        raise ReglabError("data.y", f"only class {classes[0]!r}", "at least two classes")
-    return datasets.Dataset("arrays", X, codes.astype(np.int32), tuple(classes.tolist()),
-                            tuple(f"x{i + 1}" for i in range(X.shape[1])))
 
 
 def train(named, split, progress=False, executor="auto"):

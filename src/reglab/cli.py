@@ -96,15 +96,8 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, executor)
         study = specs.read(spec or specs.builtin("sweep")).with_overrides(epochs=epochs)
         if study.grid is None:
             raise ReglabError("spec", spec, "a spec with a [sweep] table")
-        grid = study.grid
-        changes = {}
-        if seeds:
-            changes["seeds"] = tuple(range(seeds))
-        if regularizers:
-            changes["regularizers"] = Grid.build(regularizers=[r.strip() for r in regularizers.split(",")]).regularizers
-        if lambdas:
-            changes["lambdas"] = Grid.build(lambdas=_lambdas(lambdas)).lambdas
-        grid = replace(grid, **changes)
+        flags = {k: v for k, v in (("seeds", seeds), ("regularizers", regularizers), ("lambdas", lambdas)) if v}
+        grid = replace(study.grid, **{k: getattr(Grid.build(**flags), k) for k in flags})
         result = run_grid(study.load_split(), study.base, grid, out=out or f"reglab-out/{study.name}",
                           chunk_size=chunk_size or study.chunk_size, executor=executor, rerun=f"reglab {argv}",
                           title=study.title)
@@ -123,16 +116,6 @@ def _one_line_errors(after_interrupt):
     except KeyboardInterrupt:
         click.echo(f"reglab: interrupted; {after_interrupt}", err=True)
         sys.exit(130)
-
-
-def _lambdas(text):
-    parts = text.split(":")
-    try:
-        if len(parts) == 3:
-            return {"start": float(parts[0]), "stop": float(parts[1]), "num": int(parts[2])}
-        return [float(p) for p in text.split(",")]
-    except ValueError:
-        raise ReglabError("--lambdas", text, "START:STOP:NUM or a comma-separated list of numbers") from None
 
 
 def _print_sweep(result):

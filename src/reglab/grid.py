@@ -46,8 +46,10 @@ class Grid:
 
     @classmethod
     def build(cls, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None, l1_ratio=0.5):
-        """Check and normalize what a user wrote (API, TOML ``[sweep]`` table or CLI flags)."""
-        regs = (regularizers,) if isinstance(regularizers, str) else tuple(regularizers or ())
+        """Check and normalize what a user wrote (API, TOML ``[sweep]`` table or CLI flags: ``"l1,l2"``, lambdas
+        as ``"START:STOP:NUM"`` or ``"0.001,0.01"``)."""
+        regs = tuple(r.strip() for r in regularizers.split(",")) if isinstance(regularizers, str) else \
+            tuple(regularizers or ())
         if not regs:
             raise ReglabError("sweep.regularizers", list(regs), "a non-empty list of " + ", ".join(KINDS))
         for i, kind in enumerate(regs):
@@ -106,6 +108,8 @@ def _values(field, value, **bounds):
 
 def _log_range(field, value):
     """A list of lambdas >= 0, or {start, stop, num}: num log-spaced values from start to stop (both > 0)."""
+    if isinstance(value, str):
+        value = _from_text(field, value)
     if isinstance(value, dict):
         unknown = set(value) - {"start", "stop", "num"}
         if unknown:
@@ -117,3 +121,14 @@ def _log_range(field, value):
             raise ReglabError(f"{field}.stop", stop, f"a number >= start ({start:g})")
         return tuple(float(v) for v in np.geomspace(start, stop, num))
     return _values(field, value, low=0.0)
+
+
+def _from_text(field, text):
+    """The command line's ``START:STOP:NUM`` or comma-separated list of lambdas."""
+    parts = text.split(":")
+    try:
+        if len(parts) == 3:
+            return {"start": float(parts[0]), "stop": float(parts[1]), "num": int(parts[2])}
+        return [float(p) for p in text.split(",")]
+    except ValueError:
+        raise ReglabError(field, text, "START:STOP:NUM or a comma-separated list of numbers") from None

@@ -26,6 +26,26 @@ class Dataset:
         return len(self.classes)
 
 
+def labelled(name, X, labels, feature_names=None, params=None, field="data.y") -> Dataset:
+    """A Dataset of features X [n, d] and labels as given; the classes are the labels' sorted distinct values."""
+    X = np.asarray(X, np.float32)
+    classes, y = np.unique(np.asarray(labels), return_inverse=True)
+    if len(classes) < 2:
+        raise ReglabError(field, f"only class {classes.tolist()[0]!r}", "at least two classes")
+    names = tuple(feature_names or (f"x{i + 1}" for i in range(X.shape[1])))
+    return Dataset(name, X, y.astype(np.int32), tuple(classes.tolist()), names, params or {})
+
+
+def from_arrays(X, y) -> Dataset:
+    """A Dataset from an (X, y) pair: X [n, d] finite numbers, y [n] labels of any kind."""
+    X, y = np.asarray(X, np.float32), np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
+        raise ReglabError("data", f"X{X.shape}, y{y.shape}", "X of shape [n, d] and y of shape [n]")
+    if not np.all(np.isfinite(X)):
+        raise ReglabError("data.X", "non-finite values", "finite numbers")
+    return labelled("arrays", X, y)
+
+
 @dataclass(frozen=True)
 class Split:
     """A dataset cut into a training part and a validation part (float32 features, int32 labels)."""

@@ -9,7 +9,7 @@ import numpy as np
 from .. import checks
 from ..errors import ReglabError
 from . import generators
-from .dataset import Dataset
+from .dataset import Dataset, labelled
 
 BUNDLED = ("iris", "wine", "breast_cancer", "digits")
 GENERATORS = {name: getattr(generators, name)
@@ -82,12 +82,9 @@ def read_csv(path, label: str = "label") -> Dataset:
     if not np.all(y == np.round(y)):
         bad = next(v for v in labels if v != round(v))
         raise ReglabError(f"{path.name} column {label!r}", bad, "integer class labels")
-    classes, y = np.unique(y.astype(np.int64), return_inverse=True)
-    if len(classes) < 2:
-        raise ReglabError(f"{path.name} column {label!r}", f"only class {int(classes[0])}", "at least two classes")
     names = tuple(h for h in header if h != label)
-    return Dataset(path.stem, np.asarray(features, np.float32).reshape(len(labels), len(names)), y.astype(np.int32),
-                   tuple(int(c) for c in classes), names, {"path": str(path), "label": label})
+    return labelled(path.stem, np.asarray(features).reshape(len(labels), len(names)), y.astype(np.int64), names,
+                    {"path": str(path), "label": label}, f"{path.name} column {label!r}")
 
 
 def _number(path, line, column, cell):

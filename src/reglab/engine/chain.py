@@ -1,7 +1,7 @@
 """The per-step update as one optax chain: each optional step is a ``GradientTransformation`` of its own, and a
 Program compiles in only the links some model of it uses.
 
-    optimizer                 Keras's Adam or SGD (optimizers.py)
+    keras_adam, keras_sgd     Keras's optimizers (hyperparameters may be traced values)
     decoupled_weight_decay    Keras's ``w <- w - lr * wd * w``, as an update ``-lr * wd * w`` beside the step
     group_lasso, orthant_l1   wrappers: a pseudo-gradient goes in, the stepped weights are projected on the way out
     max_norm                  Keras's MaxNorm, a projection and the chain's last link
@@ -11,17 +11,22 @@ such term) or one entry per layer, so one compiled program serves every lambda. 
 sparse.py.
 """
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 import optax
 
-from . import optimizers, sparse
+from . import sparse
 
 
 def make(program, hp) -> optax.GradientTransformation:
     """The step of ``program`` with the hyperparameters ``hp`` (Keras's order: decay and the optimizer's step,
     then the sparse projections, then max-norm)."""
-    opt = optimizers.make(program.optimizer, hp)
+    if program.optimizer == "adam":
+        opt = keras_adam(hp["learning_rate"], hp["beta_1"], hp["beta_2"], hp["epsilon"])
+    else:
+        opt = keras_sgd(hp["learning_rate"], hp["momentum"])
     if program.weight_decay:
         opt = optax.chain(opt, decoupled_weight_decay(hp["learning_rate"] * hp["weight_decay"]))
     if program.groups:
@@ -31,6 +36,52 @@ def make(program, hp) -> optax.GradientTransformation:
     if program.max_norm:
         opt = optax.chain(opt, max_norm(hp["max_norm"]))
     return opt
+
+
+class AdamState(NamedTuple):
+    count: jnp.ndarray
+    m: optax.Params
+    v: optax.Params
+
+
+def keras_adam(learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7) -> optax.GradientTransformation:
+    """Adam exactly as ``keras.optimizers.Adam`` updates (Keras 3, ``optimizers/adam.py``)::
+
+        m <- m + (g - m)(1 - b1);  v <- v + (g^2 - v)(1 - b2)
+        alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
+        w <- w - alpha * m / (sqrt(v) + eps)
+
+    epsilon is added to the *uncorrected* sqrt(v) (optax and PyTorch add it to the corrected one).
+    """
+
+    def init(params):
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
+
+    def update(grads, state, params=None):
+        del params
+        t = (state.count + 1).astype(jnp.float32)
+        m = jax.tree.map(lambda m, g: m + (g - m) * (1 - beta_1), state.m, grads)
+        v = jax.tree.map(lambda v, g: v + (g * g - v) * (1 - beta_2), state.v, grads)
+        alpha = learning_rate * jnp.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        updates = jax.tree.map(lambda m, v: -alpha * m / (jnp.sqrt(v) + epsilon), m, v)
+        return updates, AdamState(state.count + 1, m, v)
+
+    return optax.GradientTransformation(init, update)
+
+
+def keras_sgd(learning_rate, momentum=0.0) -> optax.GradientTransformation:
+    """``keras.optimizers.SGD`` (no Nesterov): ``v <- momentum * v - lr * g;  w <- w + v``."""
+
+    def init(params):
+        return jax.tree.map(jnp.zeros_like, params)
+
+    def update(grads, velocity, params=None):
+        del params
+        velocity = jax.tree.map(lambda v, g: momentum * v - learning_rate * g, velocity, grads)
+        return velocity, velocity
+
+    return optax.GradientTransformation(init, update)
 
 
 def decoupled_weight_decay(rate) -> optax.GradientTransformation:

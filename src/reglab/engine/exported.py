@@ -7,6 +7,7 @@ program depends on: the Program, the argument shapes, the JAX, jaxlib and Optax 
 engine's own source files, so an edited engine never reuses a stale program.
 """
 
+import contextlib
 import hashlib
 from functools import cache
 from pathlib import Path
@@ -43,14 +44,6 @@ def compile_exported(kind, jitted, program, args):
         exported = jax.export.deserialize(bytearray(path.read_bytes()))
     except Exception:  # noqa: BLE001  (none yet, or unreadable: trace anew and replace it)
         exported = jax.export.export(jitted)(program, *args)
-        _write(path, exported)
+        with contextlib.suppress(ImportError):  # without flatbuffers (its serializer) the next process traces again
+            put(path, exported.serialize())
     return jax.jit(exported.call).lower(*args).compile()
-
-
-def _write(path: Path, exported):
-    """Keep ``exported`` in the cache (cache.put); without its serializer, the next process traces again."""
-    try:
-        blob = exported.serialize()
-    except ImportError:
-        return
-    put(path, blob)

@@ -1,9 +1,6 @@
-"""One whole training run as one pure function, compiled once per network shape.
-
-``Program`` is the static part (shapes, activation, optimizer kind, epoch and batch counts, which optional steps
-run): it decides the compiled program. Everything that may vary between models of one sweep (penalty factors,
-dropout rates, learning rate, optimizer constants, seed, early-stopping patience) is a dict of arrays,
-``hparams``, passed as an argument.
+"""One whole training run as one pure function, compiled once per ``Program`` (the static part: shapes, epoch and
+batch counts, which optional steps run); what may vary between models of one program (factors, rates, learning
+rate, seed, patience) is ``hparams``, a dict of arrays passed as an argument.
 
 Keras semantics (``keras/src/trainers``): each epoch reshuffles the training part from the run's seed and walks it
 in batches of ``batch_size``, keeping the last partial batch (80 -> 32, 32, 16). The loss of a batch is the mean

@@ -92,20 +92,19 @@ _COMPILED = _Compiled()
 def _tasks(jobs) -> list[_Task]:
     """Plan every job; pad the data of jobs of one shape and batch count to the group's largest row counts."""
     planned = [(job, *plan(job.config, job.data)) for job in jobs]
-    groups = {}
-    for job, program, _ in planned:
-        key = (replace(program, n_train=0, n_val=0), -(-program.n_train // program.batch_size))
-        groups.setdefault(key, []).append(program)
-    shapes = {key: (max(p.n_train for p in ps), max(p.n_val for p in ps)) for key, ps in groups.items()}
+    shape = lambda p: (replace(p, n_train=0, n_val=0), -(-p.n_train // p.batch_size))  # noqa: E731
+    sizes = {}
+    for _, program, _ in planned:
+        sizes.setdefault(shape(program), set()).add((program.n_train, program.n_val))
     tasks = []
     for job, program, hparams in planned:
-        key = (replace(program, n_train=0, n_val=0), -(-program.n_train // program.batch_size))
-        n_train, n_val = shapes[key]
-        padded = any((p.n_train, p.n_val) != (n_train, n_val) for p in groups[key])
+        group = sizes[shape(program)]
+        n_train, n_val = max(t for t, _ in group), max(v for _, v in group)
         s = job.data
-        data = {"X_train": s.X_train, "y_train": s.y_train, "X_val": s.X_val, "y_val": s.y_val}
+        data = {"X_train": _pad(s.X_train, n_train), "y_train": _pad(s.y_train, n_train),
+                "X_val": _pad(s.X_val, n_val), "y_val": _pad(s.y_val, n_val)}
+        padded = group != {(n_train, n_val)}
         if padded:
-            data = {name: _pad(a, n_train if name.endswith("train") else n_val) for name, a in data.items()}
             data.update(n_train=np.int32(len(s.y_train)), n_val=np.int32(len(s.y_val)))
         tasks.append(_Task(job, replace(program, n_train=n_train, n_val=n_val, padded=padded), (hparams, data)))
     return tasks
@@ -129,45 +128,33 @@ def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
     GIL while a program runs, and results are bit-identical to training each job alone. The distinct programs
     compile one after another in a thread of their own, so the first program's models train while the next one
     compiles (tracing holds the GIL: compiled at once they only slow each other down)."""
-    closed = threading.Event()
-    stop = lambda: closed.is_set() or cancelled()  # noqa: E731
     firsts = {}
     for task in tasks:
         firsts.setdefault(task.program, task)
-    ready, seconds = {program: threading.Event() for program in firsts}, {}
-
-    def compile_all():
-        for program, task in firsts.items():
-            try:
-                if not stop():
-                    seconds[id(task)] = _COMPILED.get("one", program, task.args)[1]
-            except BaseException:  # noqa: BLE001  (the task's own compile raises it again where it is seen)
-                pass
-            finally:
-                ready[program].set()
+    compiler = ThreadPoolExecutor(1, thread_name_prefix="reglab-compile")
+    compiles = {program: compiler.submit(_COMPILED.get, "one", program, task.args) for program, task in firsts.items()}
+    pool = ThreadPoolExecutor(min(workers or os.cpu_count() or 1, max(len(tasks), 1)), thread_name_prefix="reglab")
 
     def work(task):
-        ready[task.program].wait()
-        if stop():
+        if cancelled():
             return None
-        compiled, _ = _COMPILED.get("one", task.program, task.args)
+        compiled, seconds = compiles[task.program].result()  # a failed compile raises here, for the caller
+        if cancelled():
+            return None
         start = time.perf_counter()
         out = jax.block_until_ready(compiled(*task.args))
-        return _trained(out, seconds.get(id(task), 0.0), time.perf_counter() - start)
+        return _trained(out, seconds if task is firsts[task.program] else 0.0, time.perf_counter() - start)
 
-    compiler = threading.Thread(target=compile_all, name="reglab-compile")
-    compiler.start()
-    pool = ThreadPoolExecutor(min(workers or os.cpu_count() or 1, max(len(tasks), 1)), thread_name_prefix="reglab")
     try:
         futures = {pool.submit(work, task): task for task in tasks}
         for future in as_completed(futures):
             trained = future.result()
             if trained is not None:
                 yield futures[future], trained
-    finally:
-        closed.set()
+    finally:  # start nothing more; wait for what runs (a thread still inside XLA at exit aborts the process)
+        compiler.shutdown(wait=False, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
-        compiler.join()  # a thread still inside XLA when the interpreter exits aborts the process
+        compiler.shutdown(wait=True)
 
 
 def vectorized(tasks, cancelled, chunk=256) -> Iterator[tuple[_Task, Trained]]:

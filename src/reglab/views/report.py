@@ -20,20 +20,12 @@ pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:12px}code{backgrou
 details{margin:.4em 0}
 """
 
-SUMMARY_COLUMNS = [
-    ("model", "model", "{}"),
-    ("data_loss", "train data loss", "{:.4g}"),
-    ("val_data_loss", "val data loss", "{:.4g}"),
-    ("accuracy", "train acc", "{:.3f}"),
-    ("val_accuracy", "val acc", "{:.3f}"),
-    ("penalty", "penalty", "{:.4g}"),
-    ("loss", "loss (Keras)", "{:.4g}"),
-    ("val_loss", "val_loss (Keras)", "{:.4g}"),
-    ("zeros", "exact zeros", "{:.1%}"),
-    ("below_1e-3", "|w|<1e-3", "{:.1%}"),
-    ("architecture", "live units", "{}"),
-    ("train_seconds", "train s", "{:.2f}"),
-]
+SUMMARY_COLUMNS = [("model", "model", "{}"), ("data_loss", "train data loss", "{:.4g}"),
+                   ("val_data_loss", "val data loss", "{:.4g}"), ("accuracy", "train acc", "{:.3f}"),
+                   ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.4g}"),
+                   ("loss", "loss (Keras)", "{:.4g}"), ("val_loss", "val_loss (Keras)", "{:.4g}"),
+                   ("zeros", "exact zeros", "{:.1%}"), ("below_1e-3", "|w|<1e-3", "{:.1%}"),
+                   ("architecture", "live units", "{}"), ("train_seconds", "train s", "{:.2f}")]
 
 
 LAYER_COLUMNS = [("layer", "Layer (type)", "{}"), ("shape", "Output Shape", "{}"), ("params", "Param #", "{:,}")]
