@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURE = re.compile(r"([A-Za-z][\w /().,-]*?)[: ]+([0-9.]+) s(?:/model)?\b")
+FIGURE = re.compile(r"([^,:;(]*?)([0-9]+\.[0-9]+) s(?:/model)?\b([^,;:]*)")  # words before, seconds, words after
 
 
 def measure(tree: Path, script: str, args: list[str]) -> dict[str, float]:
@@ -28,8 +28,9 @@ def measure(tree: Path, script: str, args: list[str]) -> dict[str, float]:
                           env=env, capture_output=True, text=True, check=True)
     figures = {}
     for line in done.stdout.splitlines():
-        for name, value in FIGURE.findall(line):
-            figures[f"{line.split(':')[0].strip()[:40]} | {name.strip()[-30:]}"] = float(value)
+        label, _, rest = line.partition(":")
+        for before, value, after in FIGURE.findall(rest):
+            figures[" ".join(f"{label}: {before} [s] {after}".split())[:100]] = float(value)
     return figures
 
 
