@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURE = re.compile(r"([^,:;(]*?)([0-9]+\.[0-9]+) s(?:/model)?\b([^,;:]*)")  # words before, seconds, words after
+FIGURE = re.compile(r"([^,:;(]*?)([0-9]+\.[0-9]+) s(?:/model)?\b([^,;:(]*)")  # words before, seconds, words after
 
 
 def measure(tree: Path, script: str, args: list[str]) -> dict[str, float]:

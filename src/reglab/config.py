@@ -176,17 +176,12 @@ _PER_LAYER = {
     "kernel_regularizer": lambda field, v: regularizers.get(v, field),
     "bias_regularizer": lambda field, v: regularizers.get(v, field),
     "activity_regularizer": _activity,
-    "dropout": lambda field, v: checks.number(field, v, low=0.0, high=1.0, high_open=True),
+    "dropout": lambda field, v: checks.number(field, v, **_FRACTION),
     "max_norm": lambda field, v: None if v is None else checks.number(field, v, low=0.0, low_open=True),
 }
-_NUMBERS = {
-    "learning_rate": {"low": 0.0, "low_open": True},
-    "momentum": {"low": 0.0, "high": 1.0, "high_open": True},
-    "beta_1": {"low": 0.0, "high": 1.0, "high_open": True},
-    "beta_2": {"low": 0.0, "high": 1.0, "high_open": True},
-    "epsilon": {"low": 0.0},
-    "weight_decay": {"low": 0.0},
-}
+_FRACTION = {"low": 0.0, "high": 1.0, "high_open": True}  # [0, 1)
+_NUMBERS = {"learning_rate": {"low": 0.0, "low_open": True}, "momentum": _FRACTION, "beta_1": _FRACTION,
+            "beta_2": _FRACTION, "epsilon": {"low": 0.0}, "weight_decay": {"low": 0.0}}
 
 
 def config_fields() -> tuple[str, ...]:

@@ -102,13 +102,9 @@ def _manifest(split, base, grid, points, chunk_size) -> dict:
     for array in (split.X_train, split.y_train, split.X_val, split.y_val):
         digest.update(array.tobytes())
     d = split.dataset
-    return {
-        "format": 1,
-        "data": {"name": d.name, "params": d.params, "validation_split": split.validation_split, "split": split.method,
-                 "n_train": len(split.y_train), "n_val": len(split.y_val), "sha1": digest.hexdigest()},
-        "classes": list(d.classes),
-        "base": base.to_dict(),
-        "grid": grid.to_dict(),
-        "chunk_size": chunk_size,
-        "models": [{**p.__dict__, "chunk": i // chunk_size} for i, (p, _) in enumerate(points)],
-    }
+    return {"format": 1,
+            "data": {"name": d.name, "params": d.params, "validation_split": split.validation_split,
+                     "split": split.method, "n_train": len(split.y_train), "n_val": len(split.y_val),
+                     "sha1": digest.hexdigest()},
+            "classes": list(d.classes), "base": base.to_dict(), "grid": grid.to_dict(), "chunk_size": chunk_size,
+            "models": [{**p.__dict__, "chunk": i // chunk_size} for i, (p, _) in enumerate(points)]}

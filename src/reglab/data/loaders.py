@@ -39,14 +39,9 @@ def bundled(name: str, seed: int = 0) -> Dataset:
     seed = checks.integer("seed", seed, low=0)
     bunch = getattr(sklearn.datasets, f"load_{name}")()
     order = np.random.default_rng(seed).permutation(len(bunch.target))
-    return Dataset(
-        name,
-        bunch.data[order].astype(np.float32),
-        bunch.target[order].astype(np.int32),
-        tuple(str(c) for c in bunch.target_names),
-        tuple(str(f) for f in getattr(bunch, "feature_names", [f"x{i + 1}" for i in range(bunch.data.shape[1])])),
-        {"seed": seed},
-    )
+    features = getattr(bunch, "feature_names", [f"x{i + 1}" for i in range(bunch.data.shape[1])])
+    return Dataset(name, bunch.data[order].astype(np.float32), bunch.target[order].astype(np.int32),
+                   tuple(str(c) for c in bunch.target_names), tuple(str(f) for f in features), {"seed": seed})
 
 
 def read_csv(path, label: str = "label") -> Dataset:

@@ -9,13 +9,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-ACTIVATIONS = {
-    "relu": jax.nn.relu,
-    "tanh": jnp.tanh,
-    "sigmoid": jax.nn.sigmoid,
-    "gelu": lambda x: jax.nn.gelu(x, approximate=False),  # Keras's gelu default is the exact (erf) form
-    "linear": lambda x: x,
-}
+# Keras's gelu default is the exact (erf) form
+ACTIVATIONS = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
+               "gelu": lambda x: jax.nn.gelu(x, approximate=False), "linear": lambda x: x}
 
 
 def init(key, sizes):

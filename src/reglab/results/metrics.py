@@ -34,18 +34,12 @@ def layer_stats(params) -> list[dict]:
     for i, layer in enumerate(params):
         w, b = np.asarray(layer["kernel"]), np.asarray(layer["bias"])
         a = np.abs(w)
-        rows.append({
-            "layer": i,
-            "shape": list(w.shape),
-            "size": int(w.size),
-            "zeros": int(np.count_nonzero(w == 0)),
-            "below_1e-3": int(np.count_nonzero(a < NEAR_ZERO[0])),
-            "below_1e-2": int(np.count_nonzero(a < NEAR_ZERO[1])),
-            "l1": float(a.sum()),
-            "l2": float(np.sqrt((w.astype(np.float64) ** 2).sum())),
-            "bias_l1": float(np.abs(b).sum()),
-            "dead_units": int((~alive[i + 1]).sum()) if i + 1 < len(alive) else 0,
-        })
+        rows.append({"layer": i, "shape": list(w.shape), "size": int(w.size), "zeros": int(np.count_nonzero(w == 0)),
+                     "below_1e-3": int(np.count_nonzero(a < NEAR_ZERO[0])),
+                     "below_1e-2": int(np.count_nonzero(a < NEAR_ZERO[1])),
+                     "l1": float(a.sum()), "l2": float(np.sqrt((w.astype(np.float64) ** 2).sum())),
+                     "bias_l1": float(np.abs(b).sum()),
+                     "dead_units": int((~alive[i + 1]).sum()) if i + 1 < len(alive) else 0})
     return rows
 
 

@@ -34,13 +34,8 @@ def _gelu(x):
     return 0.5 * x * (1 + erf(x / np.sqrt(2)))
 
 
-_ACTIVATIONS = {
-    "relu": lambda x: np.maximum(x, 0),
-    "tanh": np.tanh,
-    "sigmoid": _expit,
-    "gelu": _gelu,
-    "linear": lambda x: x,
-}
+_ACTIVATIONS = {"relu": lambda x: np.maximum(x, 0), "tanh": np.tanh, "sigmoid": _expit, "gelu": _gelu,
+                "linear": lambda x: x}
 
 
 @dataclass
@@ -123,19 +118,10 @@ class Run:
     def summary(self) -> dict:
         """What metrics.json holds for this model."""
         layers = self.layer_stats()
-        return {
-            "name": self.name,
-            "config": self.config.to_dict(),
-            "final": self.final,
-            "compile_seconds": self.compile_seconds,
-            "train_seconds": self.train_seconds,
-            "kernel_fractions": kernel_fractions(layers),
-            "effective_architecture": self.effective_architecture(),
-            "keras_layers": self.layers(),
-            "final_epoch": self.final_epoch,
-            "layers": layers,
-            **self.extra,
-        }
+        return {"name": self.name, "config": self.config.to_dict(), "final": self.final,
+                "compile_seconds": self.compile_seconds, "train_seconds": self.train_seconds,
+                "kernel_fractions": kernel_fractions(layers), "effective_architecture": self.effective_architecture(),
+                "keras_layers": self.layers(), "final_epoch": self.final_epoch, "layers": layers, **self.extra}
 
     def save(self, folder) -> Path:
         folder = Path(folder)

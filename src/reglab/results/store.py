@@ -108,13 +108,11 @@ class SweepStore:
             folder = self.chunks_dir / f"{chunk:05d}"
             chunk_rows = json.loads((folder / "models.json").read_text())
             with np.load(folder / "history.npz") as h:
+                epochs = np.arange(1, h["data_loss"].shape[1] + 1)
                 for j, row in enumerate(chunk_rows):
-                    data = {k: h[k][j] for k in h.files}
-                    data["epoch"] = np.arange(1, len(data["data_loss"]) + 1)
-                    for k in POINT_COLUMNS:
-                        data[k] = row["point"][k]
-                    data["diverged"] = row["diverged"]
-                    frames.append(pd.DataFrame(data))
+                    point = {k: row["point"][k] for k in POINT_COLUMNS}
+                    frames.append(pd.DataFrame({**point, "diverged": row["diverged"], "epoch": epochs,
+                                                **{k: h[k][j] for k in h.files}}))
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if len(table):
             table = table.assign(**with_totals(table)).sort_values(["index", "epoch"], ignore_index=True)
