@@ -83,7 +83,8 @@ def main():
                 sd = statistics.stdev(values) if len(values) > 1 else 0.0
                 cells.append(f"{statistics.mean(values):11.4g} ± {sd:<10.3g}")
             print(f"{name:10} {fig:14} {cells[0]:>24} {cells[1]:>24}")
-        print(f"{name:10} {'fit seconds':14} {statistics.mean(seconds['keras']):11.2f}{'':13} {statistics.mean(seconds['reglab']):11.2f}")
+        keras_s, reglab_s = statistics.mean(seconds["keras"]), statistics.mean(seconds["reglab"])
+        print(f"{name:10} {'fit seconds':14} {keras_s:11.2f}{'':13} {reglab_s:11.2f}")
 
 
 if __name__ == "__main__":

@@ -43,11 +43,12 @@ def main():
     print(f"backend: {jax.default_backend()}, {os.cpu_count()} CPUs, jax {jax.__version__}")
     print(f"seed run (2000 epochs, {steps} steps): compile {first.compile_seconds:.2f} s (cold cache), "
           f"train {train_s:.3f} s median of 5 (min {min(runs):.3f}, first call {first.train_seconds:.3f})")
-    print(f"  {steps / train_s:,.0f} optimizer steps/s; {flops / 1e9:.1f} GFLOP per run -> {flops / train_s / 1e9:.1f} GFLOP/s")
+    print(f"  {steps / train_s:,.0f} optimizer steps/s; {flops / 1e9:.1f} GFLOP per run -> "
+          f"{flops / train_s / 1e9:.1f} GFLOP/s")
     big = matmul_gflops((1024, 1024), (1024, 1024))
     small = matmul_gflops((32, 128), (128, 128), repeats=2000)
-    print(f"  machine float32 matmul: {big:.1f} GFLOP/s (1024x1024 @ 1024x1024), {small:.1f} GFLOP/s (32x128 @ 128x128);"
-          f" the run achieves {flops / train_s / 1e9 / big:.1%} of the large-matmul rate")
+    print(f"  machine float32 matmul: {big:.1f} GFLOP/s (1024x1024 @ 1024x1024), {small:.1f} GFLOP/s "
+          f"(32x128 @ 128x128); the run achieves {flops / train_s / 1e9 / big:.1%} of the large-matmul rate")
     cache = tempfile.mkdtemp(prefix="reglab-bench-demo-")
     cold, warm = demo_seconds(cache), demo_seconds(cache)
     print(f"reglab demo, process start to report.html: {cold:.1f} s with an empty compilation cache, {warm:.1f} s warm")

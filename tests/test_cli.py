@@ -38,26 +38,33 @@ def test_demo_writes_report_figures_and_metrics(tmp_path):
     assert done.returncode == 0, done.stderr
     for name in DEMO_MODELS:
         assert name in done.stdout
-    assert {p.name for p in out.iterdir()} >= {"report.html", "metrics.json", "regions.png", "curves.png", "weights.png",
-                                               "matrices.png", "path.png", "sparsity.png", "claim-l2.png", "claim-bias.png",
-                                               "runs"}
+    # the network as Keras's model.summary() lists it, above the table; dropout layers only where they act
+    assert done.stdout.index("dense_2 (Dense)") < done.stdout.index("Regularization on the lecture's moons")
+    assert "Total params: 17,025" in done.stdout and "dropout_1 (Dropout)" in done.stdout
+    assert {p.name for p in out.iterdir()} >= {"report.html", "metrics.json", "regions.png", "curves.png",
+                                               "weights.png", "matrices.png", "path.png", "sparsity.png",
+                                               "claim-l2.png", "claim-bias.png", "runs"}
     metrics = json.loads((out / "metrics.json").read_text())
     assert [m["name"] for m in metrics["models"]] == DEMO_MODELS
     lasso = metrics["models"][1]
     assert lasso["config"]["kernel_regularizer"] == {"l1": 0.001, "l2": 0.0} and lasso["config"]["seed"] == 1
-    assert set(lasso["final"]) >= {"data_loss", "val_data_loss", "loss", "val_loss", "accuracy", "val_accuracy", "penalty"}
+    assert set(lasso["final"]) >= {"data_loss", "val_data_loss", "loss", "val_loss", "accuracy", "val_accuracy",
+                                   "penalty"}
     assert lasso["final"]["loss"] == pytest.approx(lasso["final"]["data_loss"] + lasso["final"]["penalty"])
     assert lasso["train_seconds"] > 0 and lasso["effective_architecture"][0] == 2
     layer = lasso["layers"][1]
     assert layer["size"] == 128 * 128 and set(layer) >= {"zeros", "below_1e-3", "below_1e-2", "l1", "l2", "dead_units"}
     # the lambda path: l1_proximal and l2 at 4 strengths, 1 seed; the two equal to demo models were not retrained
-    assert [(p["regularizer"], p["strength"]) for p in metrics["path"]][:2] == [("l1_proximal", 1e-4), ("l1_proximal", 1e-3)]
+    path = [(p["regularizer"], p["strength"]) for p in metrics["path"]]
+    assert path[:2] == [("l1_proximal", 1e-4), ("l1_proximal", 1e-3)]
     assert len(metrics["path"]) == 8 and metrics["path"][1]["name"] == "l1(0.001) proximal"
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 8  # every PNG of the folder, embedded
     for claim in ("L1 drives weights to zero", "L2 shrinks weights smoothly", "A large λ underfits", "for biases"):
         assert claim in report
     assert "jax" in report and "reglab demo --seed 1 --epochs 3" in report and "kernel_regularizer" in report
+    assert "dense_1 (Dense)" in report and "17,025 parameters" in report
+    assert [r["params"] for r in lasso["keras_layers"]] == [384, 16512, 129]
 
 
 def test_demo_features_recovers_the_informative_inputs(tmp_path):
@@ -68,7 +75,8 @@ def test_demo_features_recovers_the_informative_inputs(tmp_path):
     scores = {m["name"]: m["selection"] for m in metrics["models"]}
     best = max(scores.values(), key=lambda s: (s["recall"], s["precision"]))
     assert best["recall"] == 1.0 and best["precision"] >= 0.8
-    assert scores["none"]["selected"] == 20 and scores["l1(0.05)"]["selected"] == 20  # no exact zeros without a prox step
+    # no exact zeros without a proximal step
+    assert scores["none"]["selected"] == 20 and scores["l1(0.05)"]["selected"] == 20
     assert "inputs.png" in {p.name for p in (tmp_path / "f").iterdir()}
 
 
@@ -111,7 +119,18 @@ def test_bad_flags_exit_2(tmp_path, args):
     assert not (tmp_path / "reglab-out").exists()
 
 
+def test_built_in_specs_print_by_name_and_a_missing_spec_names_them(tmp_path):
+    from reglab import spec
+
+    done = reglab("spec", "seed")
+    assert done.returncode == 0 and done.stdout == spec.builtin("seed").read_text()
+    (tmp_path / "my.toml").write_text(done.stdout)
+    assert spec.read(tmp_path / "my.toml").models == spec.read("seed").models  # a copy is the same study
+    missing = reglab("run", "nope.toml", "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("a built-in spec: seed, features, sweep")
+
+
 def test_every_command_has_help():
-    for args in ((), ("demo",), ("run",)):
+    for args in ((), ("demo",), ("run",), ("sweep",), ("spec",)):
         done = reglab(*args, "--help")
         assert done.returncode == 0 and "Usage:" in done.stdout

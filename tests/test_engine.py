@@ -204,7 +204,8 @@ def test_numpy_predictions_match_the_engine(activation):
     X = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
     run = reglab.Run("x", ModelConfig(hidden=(6, 5), activation=activation), {}, [
         {k: np.asarray(v) for k, v in layer.items()} for layer in params])
-    np.testing.assert_allclose(run.decision_function(X), mlp.forward(params, jnp.asarray(X), activation), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(run.decision_function(X), mlp.forward(params, jnp.asarray(X), activation),
+                               rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("n_out", [1, 3])
@@ -288,12 +289,14 @@ def test_a_new_process_reuses_the_traced_program_and_gets_the_same_numbers(tmp_p
         "from reglab.engine import runner\n"
         "if sys.argv[1] == 'no-tracing':\n"
         "    runner._COMPILED._jitted['one'] = None  # tracing would fail: the program must come from the cache\n"
-        "trained = runner.train_one(ModelConfig(hidden=(8,), epochs=5, kernel_regularizer='l1(0.01)'), data.split(data.moons()))\n"
+        "config = ModelConfig(hidden=(8,), epochs=5, kernel_regularizer='l1(0.01)')\n"
+        "trained = runner.train_one(config, data.split(data.moons()))\n"
         "np.save(sys.argv[2], trained.history['data_loss'])\n")
     env = {**os.environ, "REGLAB_CACHE_DIR": str(tmp_path / "cache")}
 
     def run(mode, name):
-        done = subprocess.run([sys.executable, "-c", code, mode, str(tmp_path / name)], env=env, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", code, mode, str(tmp_path / name)], env=env, capture_output=True,
+                              text=True)
         assert done.returncode == 0, done.stderr
         return np.load(tmp_path / f"{name}.npy")
 

@@ -15,7 +15,8 @@ from reglab.results import Run, layer_stats
 
 
 def _run(params=None, epochs=3):
-    params = params or [{"kernel": np.array([[0.0, 0.0005], [-0.005, 2.0]], np.float32), "bias": np.array([1.0, -1.0], np.float32)},
+    params = params or [{"kernel": np.array([[0.0, 0.0005], [-0.005, 2.0]], np.float32),
+                         "bias": np.array([1.0, -1.0], np.float32)},
                         {"kernel": np.array([[3.0], [0.0]], np.float32), "bias": np.zeros(1, np.float32)}]
     history = {k: np.linspace(1, 0.5, epochs).astype(np.float32) for k in
                ("data_loss", "penalty", "accuracy", "val_data_loss", "val_penalty", "val_accuracy")}
@@ -25,7 +26,8 @@ def _run(params=None, epochs=3):
 def test_layer_stats_by_hand():
     first, second = layer_stats(_run().params)
     assert first == {"layer": 0, "shape": [2, 2], "size": 4, "zeros": 1, "below_1e-3": 2, "below_1e-2": 3,
-                     "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)), "bias_l1": 2.0,
+                     "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)),
+                     "bias_l1": 2.0,
                      "dead_units": 1}  # unit 2's only outgoing weight is 0
     assert (second["zeros"], second["l1"], second["l2"], second["dead_units"]) == (1, 3.0, 3.0, 0)
     # input 1 reaches the output only through unit 2, which is dead; input 2 reaches it through unit 1
@@ -98,7 +100,8 @@ def _texts_outside_or_overlapping(fig):
         canvas.draw()
     renderer, edge = canvas.get_renderer(), fig.bbox
     axes = [a for a in fig.axes if a.get_visible()]
-    tick_owner = {id(t): a for a in axes for t in a.get_xticklabels() + a.get_yticklabels() + [a.xaxis.label, a.yaxis.label]}
+    tick_owner = {id(t): a for a in axes
+                  for t in a.get_xticklabels() + a.get_yticklabels() + [a.xaxis.label, a.yaxis.label]}
     bad, ticks = [], []
     for text in drawn:
         if not (text.get_visible() and text.get_text().strip()):
@@ -127,9 +130,11 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
     wide = reglab.Run("wide", ModelConfig(hidden=(4,)), runs[0].recorded, [
         {"kernel": rng.normal(size=(12, 4)).astype(np.float32), "bias": np.zeros(4, np.float32)},
         {"kernel": rng.normal(size=(4, 1)).astype(np.float32), "bias": np.zeros(1, np.float32)}])
-    from reglab.views.sparsity import plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_profiles, plot_weight_matrices
+    from reglab.views.sparsity import (plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_profiles,
+                                       plot_weight_matrices)
 
-    figures = {"regions": reglab.plot.decision_regions(runs * 3, split, ncols=3), "curves": reglab.plot.loss_curves(runs),
+    figures = {"regions": reglab.plot.decision_regions(runs * 3, split, ncols=3),
+               "curves": reglab.plot.loss_curves(runs),
                "weights": reglab.plot.weights(runs), "matrices": plot_weight_matrices(runs),
                "profiles": plot_magnitude_profiles(runs, layer=0), "norms": plot_kernel_and_bias_norms(runs),
                "inputs": plot_input_norms([wide, wide], [f"mean concave points {i}" for i in range(12)])}
@@ -152,3 +157,16 @@ def test_fit_accepts_arrays_and_names():
     assert run.classes == ("a", "b")
     with pytest.raises(ReglabError, match="^data.y"):
         reglab.fit((X, np.zeros(len(X))), epochs=1)
+
+
+def test_model_summary_counts_the_lectures_17025_parameters_as_keras_does():
+    config = ModelConfig(hidden=(128, 128), dropout=[0.2, 0.0])
+    params = [{"kernel": np.zeros((a, b), np.float32), "bias": np.zeros(b, np.float32)}
+              for a, b in ((2, 128), (128, 128), (128, 1))]
+    run = Run("m", config, {}, params)
+    assert [(r["layer"], r["shape"], r["params"]) for r in run.layers()] == [
+        ("dense (Dense)", "(None, 128)", 384), ("dropout (Dropout)", "(None, 128)", 0),
+        ("dense_1 (Dense)", "(None, 128)", 16512), ("dense_2 (Dense)", "(None, 1)", 129)]
+    text = run.model_summary()
+    assert "Total params: 17,025 (66.50 KB)" in text and "Non-trainable params: 0" in text
+    assert text.index("dense_1 (Dense)") < text.index("dense_2 (Dense)")

@@ -68,7 +68,8 @@ def test_proximal_l1_makes_exact_zeros_where_the_subgradient_makes_none(split, s
     assert sum(s["zeros"] for s in hidden(prox)) >= 0.5 * 16640
     assert abs(prox.final["val_accuracy"] - sub.final["val_accuracy"]) <= 0.05
     assert _objective(prox, split, 0.001) <= _objective(sub, split, 0.001)
-    assert prox.final["penalty"] == pytest.approx(0.001 * sum(np.abs(l["kernel"]).sum() for l in prox.params[:2]), rel=0.2)
+    by_hand = 0.001 * sum(np.abs(layer["kernel"]).sum() for layer in prox.params[:2])
+    assert prox.final["penalty"] == pytest.approx(by_hand, rel=0.2)
 
 
 def test_group_lasso_switches_off_whole_units(split):
@@ -127,7 +128,8 @@ def test_early_stopping_restores_the_best_epochs_weights(split):
     replay = train_one(config.replace(epochs=best, early_stopping=None), split)
     for a, b in zip(stopped.params, replay.params):
         np.testing.assert_array_equal(a["kernel"], b["kernel"])
-    run = reglab.fit(split, learning_rate=0.01, epochs=300, early_stopping={"patience": 15, "restore_best_weights": True})
+    run = reglab.fit(split, learning_rate=0.01, epochs=300,
+                     early_stopping={"patience": 15, "restore_best_weights": True})
     assert run.final_epoch == best and run.final["val_data_loss"] == pytest.approx(val[best - 1])
 
 

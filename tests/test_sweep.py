@@ -29,12 +29,20 @@ def test_grid_expands_every_point_in_a_fixed_order():
     points = grid.points(reglab.ModelConfig(hidden=(4,)))
     assert [(p.regularizer, p.strength, p.seed) for p, _ in points] == [
         ("l1", 0.1, 0), ("l1", 0.1, 1), ("l1", 0.2, 0), ("l1", 0.2, 1),
-        ("l1_l2", 0.1, 0), ("l1_l2", 0.1, 1), ("l1_l2", 0.2, 0), ("l1_l2", 0.2, 1), ("dropout", 0.3, 0), ("dropout", 0.3, 1)]
+        ("l1_l2", 0.1, 0), ("l1_l2", 0.1, 1), ("l1_l2", 0.2, 0), ("l1_l2", 0.2, 1),
+        ("dropout", 0.3, 0), ("dropout", 0.3, 1)]
     assert points[2][1].kernel_regularizer == reglab.l1(0.2) and points[2][1].seed == 0
     elastic = points[4][1].kernel_regularizer
     assert (elastic.l1, elastic.l2) == (pytest.approx(0.025), pytest.approx(0.075))
     assert points[8][1].dropout == 0.3 and points[8][1].kernel_regularizer is None
     assert [p.index for p, _ in points] == list(range(10))
+
+
+def test_activity_kinds_put_keras_activity_regularizers_on_the_hidden_outputs():
+    base = reglab.ModelConfig(hidden=(4, 4))
+    (_, a1), (_, a2) = Grid.build(regularizers="activity_l1,activity_l2", lambdas=[0.01], seeds=1).points(base)
+    assert a1.activity_regularizers() == (reglab.l1(0.01),) * 2 and a1.kernel_regularizer is None
+    assert a2.activity_regularizers() == (reglab.l2(0.01),) * 2
 
 
 def test_log_range_keeps_both_ends():
@@ -68,8 +76,8 @@ def test_bad_sweep_spec_keys_give_one_line():
 
 
 def test_cli_rejects_a_bad_lambda_range_with_exit_2(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "--lambdas", "0:0.1:4", "--out", str(tmp_path / "s")],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "--lambdas", "0:0.1:4",
+                           "--out", str(tmp_path / "s")], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith("reglab: error: sweep.lambdas.start:")
     assert not (tmp_path / "s").exists()
 
@@ -119,7 +127,8 @@ def test_a_diverging_model_is_flagged_and_its_neighbours_finish(split, tmp_path)
 
 
 def test_rerun_into_another_sweeps_folder_is_refused(split, tmp_path):
-    reglab.sweep(split, regularizers=["l2"], lambdas=[0.01], seeds=1, out=tmp_path / "x", progress=False, report=False, **SMALL)
+    reglab.sweep(split, regularizers=["l2"], lambdas=[0.01], seeds=1, out=tmp_path / "x", progress=False,
+                 report=False, **SMALL)
     with pytest.raises(ReglabError, match="^out:"):
         reglab.sweep(split, regularizers=["l1"], lambdas=[0.01], seeds=1, out=tmp_path / "x", progress=False, **SMALL)
 
@@ -159,7 +168,8 @@ def test_killed_sweep_resumes_losing_and_repeating_nothing(tmp_path):
     fresh = tmp_path / "fresh"
     assert subprocess.run(_sweep_args(fresh), capture_output=True).returncode == 0
     a, b = reglab.load_sweep(out), reglab.load_sweep(fresh)
-    columns = ["index", "regularizer", "strength", "seed", "data_loss", "val_data_loss", "accuracy", "val_accuracy", "zeros"]
+    columns = ["index", "regularizer", "strength", "seed", "data_loss", "val_data_loss", "accuracy", "val_accuracy",
+               "zeros"]
     assert a[columns].equals(b[columns])
 
 

@@ -130,17 +130,19 @@ def train(named, split, progress=False, executor="auto"):
 
 def _engine():
     """The runner's ``Job`` and ``run``, imported (with JAX) only when something is trained. A Ctrl-C during the
-    import is held back until it is done: a KeyboardInterrupt raised inside jaxlib's extension set-up crashes the
-    process."""
-    pressed, main = [], threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True)) if main else None
+    import is held back and handed to the SIGINT handler once it is done: a KeyboardInterrupt raised inside
+    jaxlib's extension set-up crashes the process."""
+    pressed = []
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if previous is not None:  # None: a handler Python did not install, which it cannot put back
+        signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
     try:
         from .engine.runner import Job, run
     finally:
-        if main:
+        if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    if pressed:
-        raise KeyboardInterrupt
+    if pressed and callable(previous):  # default_int_handler raises KeyboardInterrupt here
+        previous(signal.SIGINT, None)
     return Job, run
 
 

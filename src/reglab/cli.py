@@ -138,8 +138,8 @@ def _table(title, rows, columns, caption=None):
     from rich.table import Table
 
     table = Table(title=title, caption=caption)
-    for i, (_, name, _) in enumerate(columns):
-        table.add_column(name, justify="left" if i == 0 else "right", no_wrap=i == 0)
+    for i, (_, name, fmt) in enumerate(columns):  # words to the left, numbers to the right
+        table.add_column(name, justify="left" if fmt == "{}" else "right", no_wrap=i == 0)
     for row in rows:
         table.add_row(*(fmt.format(row.get(key, float("nan"))) for key, _, fmt in columns))
     return table

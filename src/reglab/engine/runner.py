@@ -128,18 +128,19 @@ def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
     GIL while a program runs, and results are bit-identical to training each job alone. The distinct programs
     compile one after another in a thread of their own, so the first program's models train while the next one
     compiles (tracing holds the GIL: compiled at once they only slow each other down)."""
-    firsts = {}
+    firsts, closed = {}, threading.Event()
     for task in tasks:
         firsts.setdefault(task.program, task)
+    stop = lambda: closed.is_set() or cancelled()  # noqa: E731  (the caller cancelled, or left the loop)
     compiler = ThreadPoolExecutor(1, thread_name_prefix="reglab-compile")
     compiles = {program: compiler.submit(_COMPILED.get, "one", program, task.args) for program, task in firsts.items()}
     pool = ThreadPoolExecutor(min(workers or os.cpu_count() or 1, max(len(tasks), 1)), thread_name_prefix="reglab")
 
     def work(task):
-        if cancelled():
+        if stop():
             return None
         compiled, seconds = compiles[task.program].result()  # a failed compile raises here, for the caller
-        if cancelled():
+        if stop():
             return None
         start = time.perf_counter()
         out = jax.block_until_ready(compiled(*task.args))
@@ -152,6 +153,7 @@ def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
             if trained is not None:
                 yield futures[future], trained
     finally:  # start nothing more; wait for what runs (a thread still inside XLA at exit aborts the process)
+        closed.set()
         compiler.shutdown(wait=False, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         compiler.shutdown(wait=True)

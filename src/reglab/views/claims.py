@@ -39,8 +39,7 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
     if plain and (lasso or prox):
         shares = ", ".join(f"{r.name} {zero_share(r):.1%}" for r in compared)
         text = (f"Share of hidden-kernel weights exactly zero: {shares}. With the L1 term in the gradient (Keras's "
-                "way) "
-                "Adam makes weights small, not zero; the proximal (orthant-wise) step makes them exactly zero.")
+                "way) Adam makes weights small, not zero; the proximal (orthant-wise) step makes them exactly zero.")
         fig = plot_weight_matrices(runs)
         out.append({"title": "“L1 drives weights to zero”", "text": text,
                     "figures": [("matrices.png", "Every kernel as an image, a row per model: blue negative, red "
@@ -51,13 +50,11 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
         text = (f"L2 norm of the hidden kernels: {plain.name} {norm(plain):.3g}, {ridge.name} {norm(ridge):.3g} "
                 f"({norm(plain) / max(norm(ridge), 1e-30):.0f}× smaller); {small:.1%} of the L2 model's hidden "
                 f"weights are below 1e-3 in size, yet only {zero_share(ridge):.2%} are exactly zero: the L2 gradient, "
-                "2λw, fades "
-                "as a weight shrinks, so weights shrink towards zero without reaching it.")
+                "2λw, fades as a weight shrinks, so weights shrink towards zero without reaching it.")
         fig = plot_magnitude_profiles(compared, layer=1)
         out.append({"title": "“L2 shrinks weights smoothly”", "text": text,
                     "figures": [("claim-l2.png", "Sorted |w| of the second hidden kernel (log scale; non-zero "
-                                 "values below "
-                                 "1e-12 drawn at 1e-12).", png_bytes(fig))]})
+                                 "values below 1e-12 drawn at 1e-12).", png_bytes(fig))]})
     regularized = [r for r in (ridge, lasso, prox) if r is not None]
     if not (plain and regularized):
         return out, []

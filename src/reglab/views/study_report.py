@@ -83,8 +83,9 @@ def _inputs_section(runs, dataset, informative):
     return section
 
 
-SELECTION_COLUMNS = [("model", "model", "{}"), ("selected", "inputs used", "{}"), ("precision", "precision", "{:.2f}"),
-                     ("recall", "recall", "{:.2f}"), ("val_accuracy", "val acc", "{:.3f}")]
+SELECTION_COLUMNS = [("model", "model", "{}"), ("selected", "inputs used", "{:d}"),
+                     ("precision", "precision", "{:.2f}"), ("recall", "recall", "{:.2f}"),
+                     ("val_accuracy", "val acc", "{:.3f}")]
 
 
 def selection_rows(runs, informative) -> list[dict]:

@@ -11,10 +11,11 @@ from .regions import plot_decision_regions
 from .report import html_figure, html_table, page, versions
 from .style import png_bytes
 
-BEST_COLUMNS = [("family", "regularizer", "{}"), ("strength", "best λ / rate", "{:.3g}"), ("seeds", "seeds", "{}"),
+BEST_COLUMNS = [("family", "regularizer", "{}"), ("strength", "best λ / rate", "{:.3g}"), ("seeds", "seeds", "{:d}"),
                 ("val_data_loss", "val data loss (mean)", "{:.4g}"), ("val_data_loss_sd", "± sd", "{:.2g}"),
                 ("val_accuracy", "val acc", "{:.3f}"), ("data_loss", "train data loss", "{:.4g}"),
-                ("accuracy", "train acc", "{:.3f}"), ("zeros", "exact zeros", "{:.1%}"), ("diverged", "diverged", "{}")]
+                ("accuracy", "train acc", "{:.3f}"), ("zeros", "exact zeros", "{:.1%}"),
+                ("diverged", "diverged", "{:d}")]
 
 
 def sweep_files(store, split, frame, rerun, seconds, title="Regularization path") -> dict[str, bytes]:
