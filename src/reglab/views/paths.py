@@ -50,7 +50,8 @@ def _x_axis(ax, kind, strengths):
         log_x(ax)
     elif len(positive):
         ax.set_xscale("symlog", linthresh=positive.min())
-    ax.set_xlabel("λ (l1_l2, split by l1_ratio)" if kind == "l1_l2" else "λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)")
+    keras = "λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)"
+    ax.set_xlabel("λ (l1_l2, split by l1_ratio)" if kind == "l1_l2" else keras)
 
 
 def _mark_diverged(ax, part):
