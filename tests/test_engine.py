@@ -320,3 +320,22 @@ def test_an_edited_engine_does_not_reuse_programs_traced_before(monkeypatch, see
         paths.append(exported._path("one", prog, args))
     assert paths[0] != paths[1]
     assert exported._path("vectorized", prog, args) != paths[1]
+
+
+def test_a_batch_larger_than_the_training_set_is_one_batch_of_all_of_it(seed_split):
+    config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, batch_size=81, epochs=3, seed=2)
+    trained = train_one(config, seed_split)  # 80 training samples: Keras trains one batch of 80 per epoch
+    init_key, shuffle_key, _ = program.run_keys(np.uint32(2))
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
+    orders = [np.asarray(program.epoch_order(shuffle_key, e, 80)) for e in range(3)]
+    s = seed_split
+    _, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
+                                 s.y_val, lambda: reference.KerasAdam(0.01), batch_size=81)
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+
+
+def test_a_run_whose_history_cannot_fit_in_memory_is_refused_before_compiling(seed_split):
+    with pytest.raises(reglab.ReglabError, match=r"^epochs: got 1000000000000; allowed: fewer: .* GiB") as err:
+        train_one(ModelConfig(hidden=(8,), epochs=10**12), seed_split)
+    assert "\n" not in str(err.value)

@@ -173,7 +173,7 @@ def train(program: Program, hparams, data):
         order = epoch_order(shuffle_key, e, n_max, n_real if program.padded else None)
         masks = jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
         cut = n_full * bs
-        full = [m[:cut].reshape(n_full, bs, -1) for m in masks]
+        full = [m[:cut].reshape(n_full, bs, m.shape[1]) for m in masks]  # n_full may be 0: one partial batch
         weights = None if train_weight is None else train_weight[:cut].reshape(n_full, bs)
         state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full, weights))
         sums = sums.sum(axis=0)

@@ -28,6 +28,8 @@ import jax
 import numpy as np
 
 from ..cache import cache_dir
+from ..errors import ReglabError
+from .history import KEYS
 from .exported import compile_exported
 from .program import Program, plan, train
 
@@ -90,8 +92,15 @@ _COMPILED = _Compiled()
 
 
 def _tasks(jobs) -> list[_Task]:
-    """Plan every job; pad the data of jobs of one shape and batch count to the group's largest row counts."""
+    """Plan every job; pad the data of jobs of one shape and batch count to the group's largest row counts.
+    Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
     planned = [(job, *plan(job.config, job.data)) for job in jobs]
+    need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else float("inf")
+    if need > memory / 2:
+        epochs = max(p.epochs for _, p, _ in planned)
+        raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
+                          f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
     shape = lambda p: (replace(p, n_train=0, n_val=0), -(-p.n_train // p.batch_size))  # noqa: E731
     sizes = {}
     for _, program, _ in planned:
