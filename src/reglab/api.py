@@ -18,7 +18,8 @@ from pathlib import Path
 from . import data as datasets
 from .config import ModelConfig, config_fields
 from .errors import ReglabError
-from .files import atomic_folder
+from .files import MARK, atomic_folder, check_output, written
+from .locks import claim
 from .results import Run
 from .spec import Study
 
@@ -75,17 +76,30 @@ class StudyResult:
 def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") -> StudyResult:
     """Train every model of ``study`` and write ``out`` (default ``reglab-out/<study.name>``): ``report.html``,
     the PNG figures, ``metrics.json`` and ``runs/<model>/``. A ``[sweep]`` in the spec adds its lambda path to the
-    report (its models train alongside). The folder appears complete or not at all.
+    report (its models train alongside). The folder appears complete or not at all; it must be new, empty or one
+    reglab wrote, and one process at a time writes it."""
+    start = time.perf_counter()
+    split = study.load_split()  # bad data fail here, before any training or writing
+    out = Path(out or Path("reglab-out") / study.name)
+    with claim(out):  # a second process writing this folder is refused here, before it trains
+        check_output(out)
+        runs, frame, files = _train_study(study, split, rerun or f"reglab run SPEC.toml --out {out}", progress)
+        with written(out), atomic_folder(out) as folder:
+            (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
+            for name, blob in files.items():
+                (folder / name).write_bytes(blob)
+            for run in runs:
+                run.save(folder / "runs" / slug(run.name))
+    return StudyResult(study, split, runs, out, time.perf_counter() - start, frame)
 
-    The report's figures of the study's own models are drawn as soon as those models are done, while the path's
-    models still train: drawing holds the GIL and training does not, so on two cores they overlap."""
+
+def _train_study(study, split, rerun, progress):
+    """Train the study's models and its λ path's, drawing the figures of its own as soon as they are done while the
+    path's still train (drawing holds the GIL, training does not); (runs, path table, files of the report)."""
     from .grid import point_name
     from .results.store import frame_from_rows, model_row
     from .views import study_report
 
-    start = time.perf_counter()
-    split = study.load_split()  # bad data fail here, before any training or writing
-    out = Path(out or Path("reglab-out") / study.name)
     points = study.grid.points(study.base) if study.grid else []
     lrs = study.grid.learning_rates if study.grid else ()
     known = {config: i for i, (_, config) in enumerate(study.models)}
@@ -102,13 +116,7 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
     path_runs = [runs[known[c]] if c in known else next(more) for _, c in points]
     frame = frame_from_rows([model_row(p, r, 0) for (p, _), r in zip(points, path_runs)], len(lrs) > 1) if points \
         else None
-    files = study_report.assemble(study, split, runs, rerun or f"reglab run SPEC.toml --out {out}", frame, drawn)
-    with atomic_folder(out) as folder:
-        for name, blob in files.items():
-            (folder / name).write_bytes(blob)
-        for run in runs:
-            run.save(folder / "runs" / slug(run.name))
-    return StudyResult(study, split, runs, out, time.perf_counter() - start, frame)
+    return runs, frame, study_report.assemble(study, split, runs, rerun, frame, drawn)
 
 
 def train(named, split, progress=False, executor="auto"):

@@ -22,7 +22,7 @@ COLUMNS = [("model", "model", "{}"), ("data_loss", "loss", "{:.3g}"), ("val_data
 
 
 def _common(command):
-    command = click.option("--out", type=click.Path(file_okay=False),
+    command = click.option("--out", type=click.Path(),
                            help="Output folder (default reglab-out/<name>).")(command)
     command = click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Model seed for every model: "
                            "initialization, shuffling and dropout (the data keep their own seed).")(command)
@@ -73,7 +73,7 @@ def spec_command(name):
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False), required=False)
-@click.option("--out", type=click.Path(file_okay=False), help="Sweep folder (default reglab-out/<name>); "
+@click.option("--out", type=click.Path(), help="Sweep folder (default reglab-out/<name>); "
               "rerunning into it finishes what is missing.")
 @click.option("--epochs", type=click.IntRange(1), help="Epochs for every model.")
 @click.option("--seeds", type=click.IntRange(1), help="Number of seeds (0..N-1) per grid point.")

@@ -7,6 +7,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import ReglabError
+
 
 def leftovers(folder: Path):
     """The temporary files and folders that a killed process left in ``folder`` (names ``.NAME.….tmp…``)."""
@@ -47,3 +49,32 @@ def atomic_folder(path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+MARK = ".reglab"  # in every study folder reglab writes: such a folder may be replaced by reglab, no other may
+
+
+def check_output(folder) -> Path:
+    """``folder`` if reglab may write a study there: a new folder, an empty one or one reglab wrote (it never
+    removes files it did not write), not the current folder or one above it, under a folder it can write."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ReglabError("out", str(folder), "a folder (a file of that name is in the way)")
+    if folder.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise ReglabError("out", str(folder), "a folder other than the current one or one above it")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARK).exists():
+        raise ReglabError("out", str(folder), "a new or empty folder, or one reglab wrote (this one holds files "
+                          "reglab did not write)")
+    above = next(p for p in folder.resolve().parents if p.exists())
+    if not above.is_dir() or not os.access(above, os.W_OK | os.X_OK):
+        raise ReglabError("out", str(folder), f"a folder under one reglab can write ({above} is not)")
+    return folder
+
+
+@contextmanager
+def written(folder):
+    """Turns an OS error while the block writes ``folder`` (no permission, a full disk, …) into the one line."""
+    try:
+        yield
+    except OSError as err:
+        raise ReglabError("out", str(folder), f"a folder reglab can write ({err.strerror or err})") from None

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from . import checks
 from .api import as_split, make_config, progress_bar, train
-from .files import write_atomic
+from .files import write_atomic, written
 from .grid import Grid, point_name
+from .locks import claim
 from .results import SweepStore
 from .results.store import model_row
 
@@ -58,18 +59,19 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", prog
     chunks = [points[i:i + chunk_size] for i in range(0, len(points), chunk_size)]
     out = Path(out or DEFAULT_OUT)
     store = SweepStore(out)
-    store.start(_manifest(split, base, grid, points, chunk_size))
-    todo = [c for c in range(len(chunks)) if c not in store.finished()]
-    _train_chunks(store, {c: chunks[c] for c in todo}, split, executor, grid.learning_rates, progress,
-                  len(points) - sum(len(chunks[c]) for c in todo))
-    frame = store.frame()
-    seconds = time.perf_counter() - start
-    if report:
-        from .views.sweep_report import sweep_files
+    with claim(out), written(out):  # one process at a time writes a sweep folder
+        store.start(_manifest(split, base, grid, points, chunk_size))
+        todo = [c for c in range(len(chunks)) if c not in store.finished()]
+        _train_chunks(store, {c: chunks[c] for c in todo}, split, executor, grid.learning_rates, progress,
+                      len(points) - sum(len(chunks[c]) for c in todo))
+        frame = store.frame()
+        seconds = time.perf_counter() - start
+        if report:
+            from .views.sweep_report import sweep_files
 
-        for name, blob in sweep_files(store, split, frame, rerun or f"reglab sweep --out {out}", seconds,
-                                      title).items():
-            write_atomic(store.folder / name, blob)
+            for name, blob in sweep_files(store, split, frame, rerun or f"reglab sweep --out {out}", seconds,
+                                          title).items():
+                write_atomic(store.folder / name, blob)
     return SweepResult(out, frame, split, seconds, sum(len(chunks[c]) for c in todo))
 
 

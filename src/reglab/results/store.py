@@ -39,7 +39,8 @@ class SweepStore:
 
     def start(self, manifest: dict) -> None:
         """Create the folder for ``manifest``, or check that an existing one holds the same sweep and drop the
-        chunks a killed run left half-written (they are trained again)."""
+        chunks a killed run left half-written (they are trained again; the caller holds the folder's claim, so no
+        live process is writing them)."""
         path = self.folder / "sweep.json"
         if path.exists():
             if json.loads(path.read_text()) != json.loads(json.dumps(manifest)):

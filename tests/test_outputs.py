@@ -1,0 +1,76 @@
+"""Output folders from the command line: user files are never removed, bad places are one line with exit code 2,
+and one process at a time writes a folder (a lock that dies with its process)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+TINY = '[defaults]\nhidden = [4]\nepochs = 2\n[[models]]\nname = "plain"\n'
+SLOW_SWEEP = ('[defaults]\nhidden = [64, 64]\nepochs = 4000\n'
+              '[sweep]\nregularizers = ["l2"]\nlambdas = [0.001, 0.01]\nseeds = 2\nchunk_size = 1\n')
+
+
+def reglab(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "reglab", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def one_line(done, field="out"):
+    lines = done.stderr.strip().splitlines()
+    return done.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"reglab: error: {field}: got ")
+
+
+@pytest.fixture
+def spec(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    return path
+
+
+def test_a_folder_holding_files_reglab_did_not_write_is_refused_and_kept(tmp_path, spec):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    done = reglab("run", str(spec), "--out", str(mine), cwd=tmp_path)
+    assert one_line(done) and "did not write" in done.stderr
+    assert [p.name for p in mine.iterdir()] == ["thesis.tex"] and (mine / "thesis.tex").read_text() == "years of work"
+
+
+def test_a_folder_reglab_wrote_is_replaced_on_a_rerun(tmp_path, spec):
+    for _ in range(2):
+        done = reglab("run", str(spec), "--out", "out", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / ".reglab").exists() and (tmp_path / "out" / "report.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.toml"]  # nothing left beside it
+
+
+@pytest.mark.parametrize("out", ["afile.txt/sub", "afile.txt", ".", "/proc/reglab-cannot-write-here/out"])
+def test_an_output_path_that_cannot_be_written_is_one_line(tmp_path, spec, out):
+    (tmp_path / "afile.txt").write_text("a file in the way")
+    done = reglab("run", str(spec), "--out", out, cwd=tmp_path)
+    assert one_line(done), done.stderr
+    assert (tmp_path / "afile.txt").read_text() == "a file in the way"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile.txt", "tiny.toml"]
+
+
+def test_one_process_at_a_time_writes_a_sweep_folder_and_a_killed_one_lets_go(tmp_path):
+    (tmp_path / "slow.toml").write_text(SLOW_SWEEP)
+    first = subprocess.Popen([sys.executable, "-m", "reglab", "sweep", "slow.toml", "--out", "s"], cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not (tmp_path / "s" / "sweep.json").exists():  # written once the first process holds the folder
+            assert first.poll() is None and time.time() < deadline
+            time.sleep(0.05)
+        second = reglab("sweep", "slow.toml", "--out", "s", "--epochs", "3", cwd=tmp_path)
+        assert one_line(second) and f"process {first.pid} is writing" in second.stderr
+        assert first.poll() is None  # the second touched nothing of the first's
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    third = reglab("sweep", "slow.toml", "--out", "s", "--epochs", "3", cwd=tmp_path)
+    assert one_line(third) and "another sweep" in third.stderr  # the lock died with its process; the folder holds
+    assert os.path.exists(tmp_path / "s" / "sweep.json")  # the first's sweep, which is kept
