@@ -122,3 +122,19 @@ def test_bad_data_arguments_give_one_line(call, field):
     with pytest.raises(ReglabError) as err:
         call()
     assert str(err.value).startswith(field) and "\n" not in str(err.value)
+
+
+def test_csv_labels_may_be_words_behind_a_spreadsheets_byte_order_mark(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_bytes("\ufeffage,income,answer\n30,1.5,yes\n40,2.5,no\n50,3.5,yes\n".encode("utf-8"))
+    d = data.read_csv(path, label="answer")
+    assert d.feature_names == ("age", "income") and d.classes == ("no", "yes")
+    np.testing.assert_array_equal(d.y, [1, 0, 1])
+    np.testing.assert_array_equal(d.X, [[30, 1.5], [40, 2.5], [50, 3.5]])
+    assert data.read_csv(tmp_path / "survey.csv", label="answer").classes == ("no", "yes")
+
+
+def test_datasets_and_splits_print_in_one_line():
+    d = data.moons()
+    assert repr(d) == "Dataset('moons': 100 samples, 2 features, classes (0, 1))"
+    assert repr(data.split(d)) == "Split('moons': 80 train / 20 validation, keras, validation_split=0.2)"

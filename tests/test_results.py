@@ -170,3 +170,29 @@ def test_model_summary_counts_the_lectures_17025_parameters_as_keras_does():
     text = run.model_summary()
     assert "Total params: 17,025 (66.50 KB)" in text and "Non-trainable params: 0" in text
     assert text.index("dense_1 (Dense)") < text.index("dense_2 (Dense)")
+
+
+def test_predict_returns_the_labels_as_the_data_named_them():
+    X = np.array([[-2.0, 0.0], [-1.5, 0.2], [1.5, 0.1], [2.0, -0.3]] * 10, np.float32)
+    run = reglab.fit((X, ["no", "no", "yes", "yes"] * 10), hidden=(4,), learning_rate=0.05, epochs=60,
+                     validation_split=0.25)
+    assert run.classes == ("no", "yes")
+    assert list(run.predict(np.array([[-2.0, 0.0], [2.0, 0.0]]))) == ["no", "yes"]
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda run: run.predict_proba(np.zeros((3, 5))), "X"),
+    (lambda run: reglab.load_run("no/such/run"), "run folder"),
+    (lambda run: reglab.compare("moons", "l2"), "models"),
+])
+def test_api_misuse_is_one_line_naming_the_argument(call, field):
+    run = Run("r", ModelConfig(hidden=(2,)), {}, [{"kernel": np.ones((2, 2)), "bias": np.zeros(2)},
+                                                   {"kernel": np.ones((2, 1)), "bias": np.zeros(1)}])
+    with pytest.raises(ReglabError) as err:
+        call(run)
+    assert str(err.value).startswith(f"{field}: got ") and "\n" not in str(err.value)
+
+
+def test_compare_takes_a_list_of_settings_named_after_them():
+    runs = reglab.compare("moons", [{"kernel_regularizer": "l2(0.01)"}, ModelConfig(dropout=0.2), {}], epochs=2)
+    assert [r.name for r in runs] == ["kernel_regularizer=l2(0.01)", "dropout=0.2", "defaults"]

@@ -51,13 +51,28 @@ def fit(data, *, validation_split=0.2, split="keras", name=None, **settings) -> 
     return compare(data, {name or "model": settings}, validation_split=validation_split, split=split)[0]
 
 
-def compare(data, models: dict, *, validation_split=0.2, split="keras", progress=False, **shared) -> list[Run]:
+def compare(data, models, *, validation_split=0.2, split="keras", progress=False, **shared) -> list[Run]:
     """Train several models on the same split, concurrently; ``models`` maps a name to its settings (a dict or a
-    ModelConfig) and ``shared`` settings apply to all. Returns Runs in the order given."""
+    ModelConfig), or lists the settings (named after what each sets); ``shared`` settings apply to all. Returns
+    Runs in the order given."""
     the_split = as_split(data, validation_split, split)
+    if isinstance(models, (list, tuple)):
+        names = [_name(settings) for settings in models]
+        models = {name if names.count(name) == 1 else f"{name} #{i + 1}": settings
+                  for i, (name, settings) in enumerate(zip(names, models))}
+    if not isinstance(models, dict):
+        raise ReglabError("models", type(models).__name__, "a dict of name -> settings, or a list of settings")
     named = [(name, make_config(settings, **shared)) for name, settings in models.items()]
     done = dict(train(named, the_split, progress))
     return [done[i] for i in range(len(named))]
+
+
+def _name(settings) -> str:
+    """A model's name from what its settings set apart from the defaults: ``kernel_regularizer=l2(0.01)``."""
+    if isinstance(settings, ModelConfig):
+        default = ModelConfig()
+        settings = {k: getattr(settings, k) for k in config_fields() if getattr(settings, k) != getattr(default, k)}
+    return ", ".join(f"{k}={v}" for k, v in dict(settings).items()) or "defaults"
 
 
 @dataclass

@@ -25,6 +25,9 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.classes)
 
+    def __repr__(self):
+        return f"Dataset({self.name!r}: {len(self.y)} samples, {self.X.shape[1]} features, classes {self.classes})"
+
 
 def labelled(name, X, labels, feature_names=None, params=None, field="data.y") -> Dataset:
     """A Dataset of features X [n, d] and labels as given; the classes are the labels' sorted distinct values."""
@@ -57,6 +60,10 @@ class Split:
     y_val: np.ndarray
     validation_split: float
     method: str
+
+    def __repr__(self):
+        return (f"Split({self.dataset.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation, "
+                f"{self.method}, validation_split={self.validation_split:g})")
 
 
 def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras", seed: int = 0) -> Split:

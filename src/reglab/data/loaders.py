@@ -45,14 +45,15 @@ def bundled(name: str, seed: int = 0) -> Dataset:
 
 
 def read_csv(path, label: str = "label") -> Dataset:
-    """A CSV file with a header row: numeric feature columns and one integer label column named ``label``.
-
-    Rows keep their file order, so ``validation_split`` takes the file's last rows, as Keras would.
+    """A CSV file with a header row (a spreadsheet's UTF-8 byte-order mark is fine): numeric feature columns and a
+    label column named ``label`` holding integers or words (``yes``/``no``, ``setosa``, …); the classes are the
+    sorted distinct labels. Rows keep their file order, so ``validation_split`` takes the file's last rows, as Keras
+    would.
     """
     path = Path(path)
     if not path.is_file():
         raise ReglabError("data.path", str(path), "an existing CSV file")
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     if not rows:
         raise ReglabError("data.path", str(path), "a CSV file with a header row and data rows")
@@ -60,26 +61,35 @@ def read_csv(path, label: str = "label") -> Dataset:
     if label not in header:
         raise ReglabError("data.label", label, "a column of " + str(path) + ": " + ", ".join(header))
     col = header.index(label)
-    features, labels = [], []
+    features, labels, lines = [], [], []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank line
         if len(row) != len(header):
             raise ReglabError(f"{path.name} line {line}", ",".join(row), f"{len(header)} comma-separated values")
-        values = []
-        for name, cell in zip(header, row):
-            values.append(_number(path, line, name, cell))
-        labels.append(values.pop(col))
-        features.append(values)
+        labels.append(row[col].strip())
+        lines.append(line)
+        features.append([_number(path, line, name, cell) for i, (name, cell) in enumerate(zip(header, row))
+                         if i != col])
     if not labels:
         raise ReglabError("data.path", str(path), "a CSV file with at least one data row")
-    y = np.asarray(labels)
-    if not np.all(y == np.round(y)):
-        bad = next(v for v in labels if v != round(v))
-        raise ReglabError(f"{path.name} column {label!r}", bad, "integer class labels")
+    numbers = [_float(v) for v in labels]
+    numeric = all(v is not None for v in numbers)  # a column of numbers holds integer classes
+    for line, text, v in zip(lines, labels, numbers):
+        if not text or numeric and not (math.isfinite(v) and v == round(v)):
+            raise ReglabError(f"{path.name} line {line} column {label!r}", text, "an integer class label, or words")
+    if numeric:
+        labels = [int(v) for v in numbers]
     names = tuple(h for h in header if h != label)
-    return labelled(path.stem, np.asarray(features).reshape(len(labels), len(names)), y.astype(np.int64), names,
+    return labelled(path.stem, np.asarray(features).reshape(len(labels), len(names)), labels, names,
                     {"path": str(path), "label": label}, f"{path.name} column {label!r}")
+
+
+def _float(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _number(path, line, column, cell):

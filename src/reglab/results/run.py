@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import ModelConfig
+from ..errors import ReglabError
 from ..engine.history import with_totals
 from .metrics import effective_architecture, kernel_fractions, layer_stats
 from .summary import layer_rows, summary_text
@@ -98,7 +99,9 @@ class Run:
     def decision_function(self, X, dtype=np.float64) -> np.ndarray:
         """Logits [n, n_out] for X [n, n_in] (NumPy; float64 unless ``dtype`` says otherwise)."""
         act = _ACTIVATIONS[self.config.activation]
-        h = np.asarray(X, dtype)
+        h, n_in = np.asarray(X, dtype), self.params[0]["kernel"].shape[0]
+        if h.ndim != 2 or h.shape[1] != n_in:
+            raise ReglabError("X", f"an array of shape {h.shape}", f"shape [n, {n_in}] (this model's inputs)")
         for layer in self.params[:-1]:
             h = act(h @ layer["kernel"].astype(dtype) + layer["bias"].astype(dtype))
         return h @ self.params[-1]["kernel"].astype(dtype) + self.params[-1]["bias"].astype(dtype)
@@ -112,8 +115,8 @@ class Run:
         return _softmax(z)
 
     def predict(self, X) -> np.ndarray:
-        """Class indices [n] (0..n_classes-1)."""
-        return np.argmax(self.predict_proba(X), axis=1)
+        """The predicted class of each row [n], as the data named it (``classes``: words or numbers)."""
+        return np.asarray(self.classes)[np.argmax(self.predict_proba(X), axis=1)]
 
     def summary(self) -> dict:
         """What metrics.json holds for this model."""
@@ -141,6 +144,8 @@ class Run:
     @classmethod
     def load(cls, folder) -> "Run":
         folder = Path(folder)
+        if not (folder / "run.json").is_file():
+            raise ReglabError("run folder", str(folder), "a folder written by Run.save (with run.json)")
         meta = json.loads((folder / "run.json").read_text())
         with open(folder / "history.csv") as f:
             keys = f.readline().strip().split(",")[1:]
