@@ -112,7 +112,7 @@ def test_bad_csv_files_give_one_line_naming_the_place(tmp_path, text, field):
     (lambda: data.moons(n=0), "n"),
     (lambda: data.moons(noise=-1), "noise"),
     (lambda: data.load("moons", colour=3), "data (moons)"),
-    (lambda: data.split(data.moons(), 0.0), "validation_split"),
+    (lambda: data.split(data.moons(), -0.1), "validation_split"),
     (lambda: data.split(data.moons(), 1.0), "validation_split"),
     (lambda: data.split(data.moons(), 1.5), "validation_split"),
     (lambda: data.split(data.moons(), 0.2, method="random"), "split"),

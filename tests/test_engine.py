@@ -339,3 +339,14 @@ def test_a_run_whose_history_cannot_fit_in_memory_is_refused_before_compiling(se
     with pytest.raises(reglab.ReglabError, match=r"^epochs: got 1000000000000; allowed: fewer: .* GiB") as err:
         train_one(ModelConfig(hidden=(8,), epochs=10**12), seed_split)
     assert "\n" not in str(err.value)
+
+
+def test_without_validation_data_the_history_has_no_val_figures(seed_split):
+    split = data.split(seed_split.dataset, validation_split=0)
+    assert len(split.y_train) == 100 and len(split.y_val) == 0
+    run = reglab.fit(split, hidden=(8,), epochs=3, kernel_regularizer=l2(0.01))
+    assert set(run.history) == {"data_loss", "penalty", "accuracy", "loss"}
+    with pytest.raises(reglab.ReglabError, match="^early_stopping.monitor: got 'val_data_loss'"):
+        reglab.fit(split, hidden=(8,), epochs=3, early_stopping={"patience": 1})
+    stopped = reglab.fit(split, hidden=(8,), epochs=30, early_stopping={"monitor": "loss", "patience": 1})
+    assert set(stopped.history) == {"data_loss", "penalty", "accuracy", "loss"}

@@ -74,3 +74,20 @@ def test_one_process_at_a_time_writes_a_sweep_folder_and_a_killed_one_lets_go(tm
     third = reglab("sweep", "slow.toml", "--out", "s", "--epochs", "3", cwd=tmp_path)
     assert one_line(third) and "another sweep" in third.stderr  # the lock died with its process; the folder holds
     assert os.path.exists(tmp_path / "s" / "sweep.json")  # the first's sweep, which is kept
+
+
+def test_validation_split_0_trains_on_everything_and_reports_no_validation_figures(tmp_path):
+    (tmp_path / "noval.toml").write_text('[data]\nvalidation_split = 0\n[defaults]\nhidden = [4]\nepochs = 3\n'
+                                         '[[models]]\nname = "plain"\n[[models]]\nname = "ridge"\n'
+                                         'kernel_regularizer = "l2(0.01)"\n')
+    done = reglab("run", "noval.toml", "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "val loss" not in done.stdout and "acc" in done.stdout
+    import json
+
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert set(metrics["models"][1]["final"]) == {"data_loss", "penalty", "accuracy", "loss"}
+    assert "val data loss" not in (tmp_path / "o" / "report.html").read_text()
+    (tmp_path / "sweep.toml").write_text('[data]\nvalidation_split = 0\n[sweep]\nregularizers = ["l2"]\n')
+    assert one_line(reglab("sweep", "sweep.toml", "--out", "s", cwd=tmp_path), "validation_split")
+    assert not (tmp_path / "s").exists()

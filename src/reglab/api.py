@@ -95,6 +95,8 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
     reglab wrote, and one process at a time writes it."""
     start = time.perf_counter()
     split = study.load_split()  # bad data fail here, before any training or writing
+    if study.grid:
+        study.grid.check_split(split)
     out = Path(out or Path("reglab-out") / study.name)
     with claim(out):  # a second process writing this folder is refused here, before it trains
         check_output(out)

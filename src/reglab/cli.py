@@ -138,6 +138,7 @@ def _table(title, rows, columns, caption=None):
     from rich.table import Table
 
     table = Table(title=title, caption=caption)
+    columns = [c for c in columns if any(c[0] in row for row in rows)]  # no validation data: no val_* columns
     for i, (_, name, fmt) in enumerate(columns):  # words to the left, numbers to the right
         table.add_column(name, justify="left" if fmt == "{}" else "right", no_wrap=i == 0)
     for row in rows:

@@ -64,6 +64,13 @@ class Grid:
         ratio = checks.number("sweep.l1_ratio", l1_ratio, low=0.0, high=1.0)
         return cls(regs, lam, rate_list, seed_list, lrs, ratio)
 
+    @staticmethod
+    def check_split(split):
+        """A λ path chooses its best λ by validation data loss: refuse a split without validation data."""
+        if not len(split.y_val):
+            raise ReglabError("validation_split", split.validation_split, "a fraction > 0 for a λ path (it chooses "
+                              "the best λ by validation data loss)")
+
     def points(self, base: ModelConfig) -> list[tuple[Point, ModelConfig]]:
         """Every model of the grid, in a fixed order (regularizer, strength, learning rate, seed)."""
         out = []

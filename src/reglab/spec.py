@@ -72,7 +72,7 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
     if data_doc["name"] == "csv" and base is not None and "path" in data_doc:
         data_doc["path"] = str((base / data_doc["path"]).resolve())
     validation_split = checks.number("data.validation_split", split_args.get("validation_split", 0.2),
-                                     low=0.0, high=1.0, low_open=True, high_open=True)
+                                     low=0.0, high=1.0, high_open=True)
     split = checks.choice("data.split", split_args.get("split", "keras"), data.SPLITS)
     split_seed = checks.integer("data.split_seed", split_args.get("split_seed", 0), low=0)
 

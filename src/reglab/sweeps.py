@@ -55,6 +55,7 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", prog
     checks.choice("executor", executor, EXECUTORS)
     executor = default_executor() if executor == "auto" else executor
     chunk_size = checks.integer("chunk_size", chunk_size or (8 if executor == "threads" else 256))
+    grid.check_split(split)
     points = grid.points(base)
     chunks = [points[i:i + chunk_size] for i in range(0, len(points), chunk_size)]
     out = Path(out or DEFAULT_OUT)

@@ -72,11 +72,12 @@ def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras"
     ``method='keras'`` (default) is Keras's ``validation_split``: the *last* ``floor``-complement fraction of the
     samples, taken before any shuffling (100 samples, 0.2 -> samples 80..99 validate).
     ``method='stratified'`` is a seeded stratified shuffle split (scikit-learn's ``StratifiedShuffleSplit``).
+    ``validation_split=0`` trains on every sample and validates on none, as Keras does.
     """
-    vs = checks.number("validation_split", validation_split, low=0.0, high=1.0, low_open=True, high_open=True)
+    vs = checks.number("validation_split", validation_split, low=0.0, high=1.0, high_open=True)
     checks.choice("split", method, SPLITS)
     n = len(dataset.y)
-    if method == "keras":
+    if method == "keras" or vs == 0:
         split_at = int(n * (1.0 - vs))  # Keras: int(num_samples * (1 - validation_split))
         train_idx, val_idx = np.arange(split_at), np.arange(split_at, n)
     else:
@@ -88,7 +89,7 @@ def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras"
         except ValueError as err:
             raise ReglabError("validation_split", validation_split,
                               f"a fraction that leaves every class in both parts ({err})") from None
-    if len(train_idx) == 0 or len(val_idx) == 0:
+    if len(train_idx) == 0 or len(val_idx) == 0 < vs:
         raise ReglabError("validation_split", validation_split, f"a fraction that leaves samples on both sides of {n}")
     X = dataset.X.astype(np.float32)
     y = dataset.y.astype(np.int32)

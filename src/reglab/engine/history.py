@@ -10,6 +10,9 @@ KEYS = ("data_loss", "penalty", "accuracy", "val_data_loss", "val_penalty", "val
 
 def with_totals(history: dict) -> dict:
     """``history`` plus Keras's totals ``loss = data_loss + penalty`` and ``val_loss = val_data_loss +
-    val_penalty``; for floats, NumPy or JAX arrays and pandas columns alike."""
-    h = history
-    return {**h, "loss": h["data_loss"] + h["penalty"], "val_loss": h["val_data_loss"] + h["val_penalty"]}
+    val_penalty`` (a run without validation data has no ``val_*`` figures); for floats, NumPy or JAX arrays and
+    pandas columns alike."""
+    h, out = history, {**history, "loss": history["data_loss"] + history["penalty"]}
+    if "val_data_loss" in h:
+        out["val_loss"] = h["val_data_loss"] + h["val_penalty"]
+    return out

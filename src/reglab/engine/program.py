@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from ..errors import ReglabError
 from . import chain, mlp, penalties
 from .history import KEYS, with_totals
 
@@ -57,6 +58,9 @@ def plan(config, split) -> tuple[Program, dict]:
     biased = any(b for fs in (l1, l1_prox, l2) for _, b in fs)
     tree = lambda fs: [{"kernel": f32(k), "bias": f32(b) if biased else None} for k, b in fs]  # noqa: E731
     es = config.early_stopping
+    if es and es.monitor.startswith("val_") and not len(split.y_val):
+        raise ReglabError("early_stopping.monitor", es.monitor, "data_loss, loss or accuracy: there is no validation "
+                          "data (validation_split = 0)")
     hparams = {
         "l1": tree(l1), "l1_prox": tree(l1_prox), "l2": tree(l2),
         "group": [f32([r.group if r and r.groups == g else 0.0 for g in ("units", "inputs")]) for r in kernels],
@@ -182,15 +186,12 @@ def train(program: Program, hparams, data):
             state, last = step(state, (order[cut:], [m[cut:] for m in masks], last_weight))
             sums = sums + last
         params = state[0]
-        val_logits, val_hidden = mlp.forward(params, X_val, program.activation, hidden=True)
-        row = {
-            "data_loss": sums[0] / n_real,
-            "penalty": sums[1] / n_real,
-            "accuracy": sums[2] / n_real,
-            "val_data_loss": _mean(mlp.per_sample_loss(val_logits, y_val), val_weight),
-            "val_penalty": nonsmooth(params, smooth(params, val_hidden, val_weight)),
-            "val_accuracy": _mean(mlp.correct(val_logits, y_val), val_weight),
-        }
+        row = {"data_loss": sums[0] / n_real, "penalty": sums[1] / n_real, "accuracy": sums[2] / n_real}
+        if program.n_val:  # Keras reports no val_* figures without validation data
+            val_logits, val_hidden = mlp.forward(params, X_val, program.activation, hidden=True)
+            row["val_data_loss"] = _mean(mlp.per_sample_loss(val_logits, y_val), val_weight)
+            row["val_penalty"] = nonsmooth(params, smooth(params, val_hidden, val_weight))
+            row["val_accuracy"] = _mean(mlp.correct(val_logits, y_val), val_weight)
         return state, row
 
     state = (params, opt.init(params))
@@ -205,7 +206,7 @@ def train(program: Program, hparams, data):
 def _with_early_stopping(program, hparams, run_epoch, state):
     """Keras's EarlyStopping (``keras/src/callbacks/early_stopping.py``) inside the scan over epochs: after a stop
     the remaining epochs do nothing and record NaN."""
-    nan_row = {key: jnp.float32(jnp.nan) for key in KEYS}
+    nan_row = {key: jnp.float32(jnp.nan) for key in KEYS if program.n_val or not key.startswith("val_")}
     sign = -1.0 if program.maximize else 1.0  # compare as "lower is better"
 
     def epoch(carry, e):

@@ -21,10 +21,12 @@ def plot_loss_curves(runs, log=True, ncols=None):
         h = run.history
         epochs = np.arange(1, len(h["data_loss"]) + 1)
         ax.plot(epochs, h["data_loss"], color=TRAIN_COLOR, lw=1.4, label="train data loss")
-        ax.plot(epochs, h["val_data_loss"], color=VAL_COLOR, lw=1.4, label="validation data loss")
+        if "val_data_loss" in h:  # a run without validation data has none
+            ax.plot(epochs, h["val_data_loss"], color=VAL_COLOR, lw=1.4, label="validation data loss")
         if np.any(h["penalty"] > 0):
             ax.plot(epochs, h["loss"], color=TRAIN_COLOR, lw=1, ls=":", label="train loss (with penalty)")
-            ax.plot(epochs, h["val_loss"], color=VAL_COLOR, lw=1, ls=":", label="val loss (with penalty)")
+            if "val_loss" in h:
+                ax.plot(epochs, h["val_loss"], color=VAL_COLOR, lw=1, ls=":", label="val loss (with penalty)")
             ax.plot(epochs, h["penalty"], color=PENALTY_COLOR, lw=1.2, ls="--", label="penalty")
         if log:
             log_y(ax)

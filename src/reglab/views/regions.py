@@ -51,8 +51,9 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, nco
         _points(ax, split, k)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        acc = run.final["val_accuracy"]
-        ax.set_title(f"{run.name}\nval acc {acc:.2f}, val data loss {run.final['val_data_loss']:.3f}", fontsize=9)
+        part, key = ("val", "val_") if "val_accuracy" in run.final else ("train", "")  # no validation data: train
+        acc, loss = run.final[key + "accuracy"], run.final[key + "data_loss"]
+        ax.set_title(f"{run.name}\n{part} acc {acc:.2f}, {part} data loss {loss:.3f}", fontsize=9)
     axes[0].legend(loc="lower left", fontsize=7, framealpha=0.8)
     return fig
 

@@ -58,7 +58,9 @@ def summary_rows(runs) -> list[dict]:
 
 
 def html_table(rows, columns):
-    """An HTML table of ``rows`` (dicts); ``columns``: (key, title, format string) each."""
+    """An HTML table of ``rows`` (dicts); ``columns``: (key, title, format string) each, those no row has left out
+    (runs without validation data have no ``val_*`` figures)."""
+    columns = [c for c in columns if any(c[0] in row for row in rows)]
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _ in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(fmt.format(row[key]))}</td>" for key, _, fmt in columns)
                    + "</tr>" for row in rows)
