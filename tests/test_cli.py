@@ -63,6 +63,7 @@ def test_demo_writes_report_figures_and_metrics(tmp_path):
     for claim in ("L1 drives weights to zero", "L2 shrinks weights smoothly", "A large λ underfits", "for biases"):
         assert claim in report
     assert "jax" in report and "reglab demo --seed 1 --epochs 3" in report and "kernel_regularizer" in report
+    assert "for every model: seed = 1." in report and "for every model: epochs = 3." in report  # in the header
     assert "dense_1 (Dense)" in report and "17,025 parameters" in report
     assert [r["params"] for r in lasso["keras_layers"]] == [384, 16512, 129]
 
@@ -134,3 +135,21 @@ def test_every_command_has_help():
     for args in ((), ("demo",), ("run",), ("sweep",), ("spec",)):
         done = reglab(*args, "--help")
         assert done.returncode == 0 and "Usage:" in done.stdout
+
+
+def test_the_demo_table_fits_an_80_column_terminal_with_nothing_cut():
+    import io
+
+    from rich.console import Console
+
+    from reglab import cli
+
+    rows = [{"model": "l1(0.001) proximal", "data_loss": 3.17e-06, "val_data_loss": 0.998, "accuracy": 0.975,
+             "val_accuracy": 0.95, "penalty": 0.0444, "zeros": 0.987, "below_1e-3": 0.504}] * 5
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(cli._table("Regularization on the lecture's moons", rows, cli.COLUMNS, "caption"))
+    text = console.export_text()
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    header = next(line for line in text.splitlines() if "model" in line)
+    assert all(title in header for _, title, _ in cli.COLUMNS) and "…" not in text
+    assert "l1(0.001) proximal" in text and "3.17e-06" in text and "50.4%" in text

@@ -25,7 +25,7 @@ def _run(params=None, epochs=3):
 
 def test_layer_stats_by_hand():
     first, second = layer_stats(_run().params)
-    assert first == {"layer": 0, "shape": [2, 2], "size": 4, "zeros": 1, "below_1e-3": 2, "below_1e-2": 3,
+    assert first == {"layer": 1, "shape": [2, 2], "size": 4, "zeros": 1, "below_1e-3": 2, "below_1e-2": 3,
                      "l1": pytest.approx(2.0055), "l2": pytest.approx(np.sqrt(0.0005**2 + 0.005**2 + 4)),
                      "bias_l1": 2.0,
                      "dead_units": 1}  # unit 2's only outgoing weight is 0

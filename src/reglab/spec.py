@@ -32,6 +32,7 @@ class Study:
     base: ModelConfig = ModelConfig()  # the [defaults] model, which a sweep varies
     grid: Grid | None = None
     chunk_size: int | None = None
+    overrides: tuple = ()  # ((setting, value), ...) that with_overrides replaced in every model
 
     def load_split(self) -> data.Split:
         dataset = data.load(**self.data)
@@ -45,7 +46,7 @@ class Study:
             return self
         grid = self.grid if seed is None or self.grid is None else replace(self.grid, seeds=(seed,))
         return replace(self, models=tuple((n, c.replace(**changes)) for n, c in self.models),
-                       base=self.base.replace(**changes), grid=grid)
+                       base=self.base.replace(**changes), grid=grid, overrides=tuple(changes.items()))
 
 
 def read(path) -> Study:

@@ -95,7 +95,7 @@ SPARSITY_COLUMNS = [("model", "model", "{}"), ("layer", "layer", "{}"), ("shape"
 def render(title, intro, data_summary, runs, figures, versions, rerun, sections=()) -> str:
     """The report as one HTML string. ``figures``: list of (file name, caption, PNG bytes); ``sections``: dicts
     with ``title``, ``text`` (plain text) and ``figures``, each shown under its heading after the figures."""
-    sparsity = [{**row, "layer": row["layer"] + 1, "shape": "×".join(map(str, row["shape"]))}
+    sparsity = [{**row, "shape": "×".join(map(str, row["shape"]))}
                 for row in sparsity_rows(runs)]
     parts = [
         "<h2>Summary</h2>",

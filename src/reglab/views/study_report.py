@@ -61,7 +61,9 @@ def assemble(study, split, runs, rerun, path_frame=None, drawn=None) -> dict[str
             entry["selection"] = selection_scores(run, informative)
     if path_frame is not None:
         metrics["path"] = path_frame.to_dict(orient="records")
-    html = render(study.title, study.description, data_summary, runs, pictures, libraries, rerun, sections)
+    intro = study.description + "".join(f" Set on the command line for every model: {k} = {v}."
+                                         for k, v in study.overrides)
+    html = render(study.title, intro, data_summary, runs, pictures, libraries, rerun, sections)
     files = {name: png for name, _, png in pictures + [f for section in sections for f in section["figures"]]}
     return {**files, "metrics.json": json.dumps(metrics, indent=1).encode(), "report.html": html.encode()}
 
