@@ -43,7 +43,7 @@ def test_demo_writes_report_figures_and_metrics(tmp_path):
     assert "Total params: 17,025" in done.stdout and "dropout_1 (Dropout)" in done.stdout
     assert {p.name for p in out.iterdir()} >= {"report.html", "metrics.json", "regions.png", "curves.png",
                                                "weights.png", "matrices.png", "path.png", "sparsity.png",
-                                               "claim-l2.png", "claim-bias.png", "runs"}
+                                               "claim-l2.png", "claim-bias.png", "boundary.png", "runs"}
     metrics = json.loads((out / "metrics.json").read_text())
     assert [m["name"] for m in metrics["models"]] == DEMO_MODELS
     lasso = metrics["models"][1]
@@ -59,8 +59,9 @@ def test_demo_writes_report_figures_and_metrics(tmp_path):
     assert path[:2] == [("l1_proximal", 1e-4), ("l1_proximal", 1e-3)]
     assert len(metrics["path"]) == 8 and metrics["path"][1]["name"] == "l1(0.001) proximal"
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 8  # every PNG of the folder, embedded
-    for claim in ("L1 drives weights to zero", "L2 shrinks weights smoothly", "A large λ underfits", "for biases"):
+    assert report.count("data:image/png;base64,") == 9  # every PNG of the folder, embedded
+    for claim in ("L1 drives weights to zero", "L2 shrinks weights smoothly", "A large λ underfits", "for biases",
+                  "too complex decision boundaries"):
         assert claim in report
     assert "jax" in report and "reglab demo --seed 1 --epochs 3" in report and "kernel_regularizer" in report
     assert "for every model: seed = 1." in report and "for every model: epochs = 3." in report  # in the header
@@ -145,11 +146,11 @@ def test_the_demo_table_fits_an_80_column_terminal_with_nothing_cut():
     from reglab import cli
 
     rows = [{"model": "l1(0.001) proximal", "data_loss": 3.17e-06, "val_data_loss": 0.998, "accuracy": 0.975,
-             "val_accuracy": 0.95, "penalty": 0.0444, "zeros": 0.987, "below_1e-3": 0.504}] * 5
+             "val_accuracy": 0.95, "penalty": 0.0444, "zeros": 0.987, "below_1e-3": 0.504, "boundary_length": 8.5}] * 5
     console = Console(width=80, record=True, file=io.StringIO())
     console.print(cli._table("Regularization on the lecture's moons", rows, cli.COLUMNS, "caption"))
     text = console.export_text()
     assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
     header = next(line for line in text.splitlines() if "model" in line)
     assert all(title in header for _, title, _ in cli.COLUMNS) and "…" not in text
-    assert "l1(0.001) proximal" in text and "3.17e-06" in text and "50.4%" in text
+    assert "l1(0.001) proximal" in text and "3.17e-06" in text and "98.7%" in text and "8.50" in text

@@ -140,13 +140,14 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
                "inputs": plot_input_norms([wide, wide], [f"mean concave points {i}" for i in range(12)])}
     import pandas as pd
 
-    from reglab.views.paths import plot_path, plot_sparsity_path
+    from reglab.views.paths import plot_boundary_path, plot_path, plot_sparsity_path
 
     frame = pd.DataFrame([{"family": kind, "regularizer": kind, "strength": lam, "seed": seed, "diverged": False,
                            "data_loss": lam + 1e-3, "val_data_loss": 0.3, "accuracy": 0.9613 + seed / 100,
-                           "val_accuracy": 0.9512, "zeros": 0.0, "below_1e-3": 0.5}
+                           "val_accuracy": 0.9512, "zeros": 0.0, "below_1e-3": 0.5, "boundary_length": 8.5 - lam}
                           for kind in ("l1", "l2") for lam in (1e-4, 1e-2) for seed in (0, 1)])
     figures["path"], figures["sparsity path"] = plot_path(frame, "a title"), plot_sparsity_path(frame)
+    figures["boundary path"] = plot_boundary_path(frame)
     problems = {name: bad for name, fig in figures.items() if (bad := _texts_outside_or_overlapping(fig))}
     assert not problems
 

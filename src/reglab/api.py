@@ -114,6 +114,7 @@ def _train_study(study, split, rerun, progress):
     """Train the study's models and its λ path's, drawing the figures of its own as soon as they are done while the
     path's still train (drawing holds the GIL, training does not); (runs, path table, files of the report)."""
     from .grid import point_name
+    from .results import boundary
     from .results.store import frame_from_rows, model_row
     from .views import study_report
 
@@ -122,8 +123,11 @@ def _train_study(study, split, rerun, progress):
     known = {config: i for i, (_, config) in enumerate(study.models)}
     named = list(study.models) + [(point_name(p, lrs), c) for p, c in points if c not in known]  # reuse equal models
     n, done, drawn = len(study.models), {}, None
+    area = study.window or boundary.window(split)
     with closing(train(named, split, progress)) as trained:
         for i, run in trained:
+            if boundary.applies(split):  # in this thread, while the other models train
+                run.extra.update(boundary.measure(run, area))
             done[i] = run
             if len(done) == 1:
                 study_report.prepare()  # imports hold the GIL too: not before the first program has compiled

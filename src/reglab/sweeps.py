@@ -17,7 +17,7 @@ from .api import as_split, make_config, progress_bar, train
 from .files import write_atomic, written
 from .grid import Grid, point_name
 from .locks import claim
-from .results import SweepStore
+from .results import SweepStore, boundary
 from .results.store import model_row
 
 DEFAULT_OUT = Path("reglab-out") / "sweep"
@@ -86,6 +86,8 @@ def _train_chunks(store, chunks, split, executor, learning_rates, progress, done
     try:
         with closing(train(named, split, executor=executor)) as trained:
             for i, run in trained:
+                if boundary.applies(split):  # in this thread, while the other models train
+                    run.extra.update(boundary.measure(run, boundary.window(split)))
                 chunk, point, _ = todo[i]
                 done[point.index] = run
                 left[chunk] -= 1

@@ -136,7 +136,8 @@ def frame_from_rows(rows, several_lrs=False):
 
     return pd.DataFrame([{**{k: r["point"][k] for k in POINT_COLUMNS}, "family": _family(r["point"], several_lrs),
                           "name": r["name"], "diverged": r["diverged"], **r["final"], **r["kernel_fractions"],
-                          "train_seconds": r["train_seconds"], "chunk": r["chunk"]} for r in rows])
+                          **r.get("info", {}), "train_seconds": r["train_seconds"], "chunk": r["chunk"]}
+                         for r in rows])
 
 
 def _family(point, several_lrs) -> str:

@@ -4,7 +4,7 @@ models it needs (a plain model, L1, proximal L1, L2; a lambda path for underfitt
 
 import numpy as np
 
-from .paths import plot_path, plot_sparsity_path
+from .paths import plot_boundary_path, plot_path, plot_sparsity_path
 from .sparsity import plot_kernel_and_bias_norms, plot_magnitude_profiles, plot_weight_matrices
 from .style import png_bytes
 
@@ -72,19 +72,53 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
                                png_bytes(plot_kernel_and_bias_norms(compared)))]}]
 
 
-def path_claim(path_frame) -> dict | None:
-    """“A large lambda underfits”, from a lambda path's table (None without one)."""
+def _ends(path_frame, column):
+    """Per path, the mean of ``column`` over seeds at the smallest and the largest strength: (family, λ low,
+    value low, λ high, value high) each."""
+    out = []
+    for family, part in path_frame[~path_frame["diverged"]].groupby("family", sort=False):
+        means = part.groupby("strength")[column].mean()
+        out.append((family, means.index[0], means.iloc[0], means.index[-1], means.iloc[-1]))
+    return out
+
+
+def path_claim(path_frame, n_val=None) -> dict | None:
+    """“A large lambda underfits”, from a lambda path's table (None without one): the training data loss and the
+    validation accuracy (as k of n samples) at both ends of each path, means over seeds, and whether they show it."""
     if path_frame is None or not len(path_frame):
         return None
-    parts = []
-    for family, part in path_frame[~path_frame["diverged"]].groupby("family", sort=False):
-        low, high = part.loc[part["strength"].idxmin()], part.loc[part["strength"].idxmax()]
-        parts.append(f"{family}: train data loss {low['data_loss']:.3g} at λ={low['strength']:g} → "
-                     f"{high['data_loss']:.3g} at λ={high['strength']:g}, validation accuracy "
-                     f"{low['val_accuracy']:.2f} → {high['val_accuracy']:.2f}")
-    text = "As λ grows the training loss rises (the model fits less): " + "; ".join(parts) + "."
+    parts, shown = [], []
+    accuracy = dict((f, (a, b)) for f, _, a, _, b in _ends(path_frame, "val_accuracy"))
+    for family, low, a, high, b in _ends(path_frame, "data_loss"):
+        acc = [f"{v * n_val:.0f} of {n_val}" if n_val else f"{v:.2f}" for v in accuracy[family]]
+        parts.append(f"{family}: train data loss {a:.3g} at λ={low:g} → {b:.3g} at λ={high:g}, validation "
+                     f"accuracy {acc[0]} → {acc[1]}")
+        shown.append(b > 2 * a and accuracy[family][1] < accuracy[family][0])
+    seeds = path_frame["seed"].nunique()
+    verdict = ("As λ grows the model fits less and, at the largest λ, worse on validation data: it underfits"
+               if all(shown) else "These numbers do not show every path underfitting (the training loss must at "
+               "least double and the validation accuracy fall); a larger λ would")
+    text = f"{verdict}. Means over {seeds} seed{'s' if seeds > 1 else ''}: " + "; ".join(parts) + "."
     return {"title": "“A large λ underfits”", "text": text,
             "figures": [("path.png", "Train and validation data loss and accuracy against λ; the dashed line marks "
                          "the lowest validation data loss.", png_bytes(plot_path(path_frame))),
                         ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against λ.",
                          png_bytes(plot_sparsity_path(path_frame)))]}
+
+
+def boundary_claim(path_frame) -> dict | None:
+    """“Regularization avoids too complex decision boundaries”, from the boundary lengths on a λ path (None
+    without them)."""
+    if path_frame is None or "boundary_length" not in path_frame:
+        return None
+    ends = _ends(path_frame, "boundary_length")
+    parts = [f"{family}: {a:.2f} at λ={low:g} → {b:.2f} at λ={high:g}" for family, low, a, high, b in ends]
+    shorter = [b < a for _, _, a, _, b in ends]
+    verdict = ("The boundary gets shorter as λ grows on every path" if all(shorter) else
+               "The boundary does not get shorter on every path here" if any(shorter) else
+               "These numbers do not show the boundary getting simpler")
+    return {"title": "“Regularization avoids too complex decision boundaries”",
+            "text": f"{verdict}: length of the P = 0.5 line inside the plotting window (data units), mean over "
+                    "seeds, " + "; ".join(parts) + ".",
+            "figures": [("boundary.png", "Length of the decision boundary against λ: mean over seeds, band from "
+                         "the lowest to the highest seed.", png_bytes(plot_boundary_path(path_frame)))]}

@@ -110,3 +110,18 @@ def plot_sparsity_path(frame):
             ax.legend(fontsize=7)
     axes[0].set_ylabel("share of kernel weights")
     return fig
+
+
+def plot_boundary_path(frame):
+    """The length of the decision boundary (P = 0.5, inside the plotting window) against strength, per regularizer
+    (mean and range over seeds): regularization simplifies the boundary where it shortens. Returns a Figure."""
+    kinds = list(dict.fromkeys(frame["family"]))
+    fig, axes = grid(len(kinds), len(kinds), panel=(4.4, 3.0), sharey=True)
+    for ax, kind in zip(axes, kinds):
+        part = frame[frame["family"] == kind]
+        _band(ax, part, "boundary_length", "#264653", "boundary length")
+        _x_axis(ax, part["regularizer"].iloc[0], np.asarray(sorted(part["strength"].unique())))
+        ax.set_title(kind, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("boundary length (data units)")
+    return fig

@@ -4,21 +4,11 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from ..errors import ReglabError
+from ..results.boundary import window
 from .style import grid
 
-SEED_WINDOW = ((-2.0, 3.0), (-1.5, 2.0))  # the lecture's plt.xlim / plt.ylim for moons
 CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6c757d", "#f4a261", "#264653", "#a3b18a",
                 "#bc4749"]
-
-
-def default_window(split):
-    """The lecture's window for moons, else the data's bounding box with a 10% margin."""
-    if split.dataset.name == "moons":
-        return SEED_WINDOW
-    X = np.r_[split.X_train, split.X_val]
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.1 * (hi - lo) + 1e-9
-    return (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
 
 
 def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, ncols=None, panel=(3.6, 3.2)):
@@ -30,7 +20,7 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, nco
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     if split.X_train.shape[1] != 2:
         raise ReglabError("decision regions", f"{split.X_train.shape[1]} features", "data with exactly 2 features")
-    (x0, x1), (y0, y1) = default_window(split) if xlim is None and ylim is None else (xlim, ylim)
+    (x0, x1), (y0, y1) = window(split) if xlim is None and ylim is None else (xlim, ylim)
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid_points = np.c_[xx.ravel(), yy.ravel()]
     fig, axes = grid(len(runs), ncols, panel=panel, sharex=True, sharey=True, left=0.45, bottom=0.35, top=0.5,

@@ -25,7 +25,8 @@ SUMMARY_COLUMNS = [("model", "model", "{}"), ("data_loss", "train data loss", "{
                    ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.4g}"),
                    ("loss", "loss (Keras)", "{:.4g}"), ("val_loss", "val_loss (Keras)", "{:.4g}"),
                    ("zeros", "exact zeros", "{:.1%}"), ("below_1e-3", "|w|<1e-3", "{:.1%}"),
-                   ("architecture", "live units", "{}"), ("train_seconds", "train s", "{:.2f}")]
+                   ("architecture", "live units", "{}"), ("boundary_length", "boundary length", "{:.2f}"),
+                   ("boundary_pieces", "pieces", "{:d}"), ("train_seconds", "train s", "{:.2f}")]
 
 
 LAYER_COLUMNS = [("layer", "Layer (type)", "{}"), ("shape", "Output Shape", "{}"), ("params", "Param #", "{:,}")]
@@ -54,7 +55,7 @@ def networks(runs) -> list[tuple[list[str], list[dict]]]:
 def summary_rows(runs) -> list[dict]:
     """Per model: the final figures, kernel sparsity fractions and training seconds (the CLI prints the same)."""
     return [{"model": r.name, **r.final, **r.kernel_fractions(), "train_seconds": r.train_seconds,
-             "architecture": " → ".join(map(str, r.effective_architecture()))} for r in runs]
+             "architecture": " → ".join(map(str, r.effective_architecture())), **r.extra} for r in runs]
 
 
 def html_table(rows, columns):

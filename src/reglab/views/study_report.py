@@ -39,12 +39,12 @@ def figures(study, split, runs):
 
 def assemble(study, split, runs, rerun, path_frame=None, drawn=None) -> dict[str, bytes]:
     """Every file of the study's folder but ``runs/``; ``drawn``: what ``figures`` returned (drawn here if None)."""
-    from .claims import path_claim
+    from .claims import boundary_claim, path_claim
     from .sparsity import selection_scores
 
     pictures, before, after = drawn or figures(study, split, runs)
-    path = path_claim(path_frame)
-    sections = before + ([path] if path else []) + after
+    paths = [c for c in (path_claim(path_frame, len(split.y_val)), boundary_claim(path_frame)) if c]
+    sections = before + paths + after
     d = split.dataset
     informative = d.params.get("informative")
     if d.X.shape[1] > 2 or informative:

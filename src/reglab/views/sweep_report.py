@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from .paths import best_rows, plot_path, plot_sparsity_path
+from .paths import best_rows, plot_boundary_path, plot_path, plot_sparsity_path
 from .regions import plot_decision_regions
 from .report import html_figure, html_table, page, versions
 from .style import png_bytes
@@ -25,6 +25,9 @@ def sweep_files(store, split, frame, rerun, seconds, title="Regularization path"
                 "loss.", png_bytes(plot_path(frame))),
                ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against strength.",
                 png_bytes(plot_sparsity_path(frame)))]
+    if "boundary_length" in frame:
+        figures.append(("boundary.png", "Length of the decision boundary (P = 0.5, inside the plotting window) "
+                        "against strength: mean over seeds and the seeds' range.", png_bytes(plot_boundary_path(frame))))
     picks = _thumbnail_indices(frame) if split.X_train.shape[1] == 2 else []
     if picks:
         ncols = max(frame.loc[frame["index"].isin(picks)].groupby("family").size())
