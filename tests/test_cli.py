@@ -57,7 +57,7 @@ def test_demo_writes_report_figures_and_metrics(tmp_path):
     # the lambda path: l1_proximal and l2 at 4 strengths, 1 seed; the two equal to demo models were not retrained
     path = [(p["regularizer"], p["strength"]) for p in metrics["path"]]
     assert path[:2] == [("l1_proximal", 1e-4), ("l1_proximal", 1e-3)]
-    assert len(metrics["path"]) == 8 and metrics["path"][1]["name"] == "l1(0.001) proximal"
+    assert len(metrics["path"]) == 10 and metrics["path"][1]["name"] == "l1(0.001) proximal"
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 9  # every PNG of the folder, embedded
     for claim in ("L1 drives weights to zero", "L2 shrinks weights smoothly", "A large λ underfits", "for biases",

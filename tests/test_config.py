@@ -80,7 +80,8 @@ def test_seed_spec_parses_to_the_lectures_models_and_a_lambda_path():
     assert ridge.kernel_regularizers()[0] == reglab.l2(0.01) and dropout.dropout == 0.2
     assert prox.kernel_regularizers()[0] == reglab.l1(0.001, method="proximal")
     assert study.data == {"name": "moons", "n": 100, "noise": 0.25, "seed": 2} and study.validation_split == 0.2
-    assert study.grid.regularizers == ("l1_proximal", "l2") and study.grid.lambdas == (1e-4, 1e-3, 1e-2, 1e-1)
+    assert study.grid.regularizers == ("l1_proximal", "l2") and study.grid.lambdas == (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+    assert study.grid.seeds == (0, 1, 2)
     assert spec.read("seed") == study  # a built-in spec by name, as `reglab run seed` reads it
 
 
