@@ -73,7 +73,8 @@ def test_views_draw_figures_from_results():
     split = data.split(data.moons())
     runs = [_run(), _run()]
     regions = reglab.plot.decision_regions(runs, split)
-    assert isinstance(regions, Figure) and len([a for a in regions.axes if a.get_visible()]) == 2
+    assert isinstance(regions, Figure) and len([a for a in regions.axes if a.get_visible()]) == 3  # + colour bar
+    assert regions.axes[-1].get_ylabel() == "P(1)" and regions.axes[0].get_legend().texts[0].get_text() == "train"
     assert regions.axes[0].get_xlim() == (-2.0, 3.0) and regions.axes[0].get_ylim() == (-1.5, 2.0)
     assert len(reglab.plot.loss_curves(runs).axes) == 2
     assert len(reglab.plot.weights(runs).axes) == 2  # a panel per layer, the runs overlaid

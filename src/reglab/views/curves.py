@@ -9,14 +9,15 @@ def plot_loss_curves(runs, log=True, ncols=None):
     """One panel per run against epochs: training and validation *data* loss (solid), the Keras-comparable totals
     ``loss`` and ``val_loss`` (dotted; they include the penalty) and the penalty itself (grey dashed).
 
-    A log y-axis by default: an unregularized model drives its training loss towards 1e-6. Returns a Figure.
+    A log y-axis by default, one per panel: an unregularized model drives its training loss towards 1e-6, which
+    would squeeze the regularized models' curves into one decade of a shared axis. Returns a Figure.
     """
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n_keys = 5 if any(np.any(run.history["penalty"] > 0) for run in runs) else 2
     panel = (3.6, 3.2)
     legend_cols = max(1, min(n_keys, int(panel[0] * (ncols or min(len(runs), 5)) / 1.8)))  # ~1.7 inches an entry
     legend_rows = -(-n_keys // legend_cols)
-    fig, axes = grid(len(runs), ncols, panel, sharey=True, left=0.8, bottom=0.65 + 0.2 * legend_rows)
+    fig, axes = grid(len(runs), ncols, panel, left=0.8, bottom=0.65 + 0.2 * legend_rows)
     for ax, run in zip(axes, runs):
         h = run.history
         epochs = np.arange(1, len(h["data_loss"]) + 1)
@@ -31,12 +32,12 @@ def plot_loss_curves(runs, log=True, ncols=None):
         if log:
             log_y(ax)
         ax.set_xlabel("epoch")
-        ax.set_title(run.name, fontsize=9)
+        ax.set_title(run.name, fontsize=10)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("loss")
     handles = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
-    fig.legend(handles.values(), handles.keys(), loc="lower center", ncols=legend_cols, fontsize=8, frameon=False)
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncols=legend_cols, fontsize=9, frameon=False)
     return fig

@@ -1,7 +1,9 @@
 """Decision regions of one or many 2-D classifiers, side by side."""
 
 import numpy as np
-from matplotlib.colors import ListedColormap
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.lines import Line2D
 
 from ..errors import ReglabError
 from ..results.boundary import window
@@ -23,8 +25,9 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, nco
     (x0, x1), (y0, y1) = window(split) if xlim is None and ylim is None else (xlim, ylim)
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid_points = np.c_[xx.ravel(), yy.ravel()]
+    right = 0.95 if split.dataset.n_classes == 2 else 0.2  # room for the probability's colour bar
     fig, axes = grid(len(runs), ncols, panel=panel, sharex=True, sharey=True, left=0.45, bottom=0.35, top=0.5,
-                     wspace=0.3, hspace=0.55)
+                     right=right, wspace=0.3, hspace=0.55)
     k = split.dataset.n_classes
     for ax, run in zip(axes, runs):
         proba = run.predict_proba(grid_points, np.float32)  # float32 halves the cost; a picture needs no more
@@ -44,7 +47,15 @@ def plot_decision_regions(runs, split, xlim=None, ylim=None, resolution=150, nco
         part, key = ("val", "val_") if "val_accuracy" in run.final else ("train", "")  # no validation data: train
         acc, loss = run.final[key + "accuracy"], run.final[key + "data_loss"]
         ax.set_title(f"{run.name}\n{part} acc {acc:.2f}, {part} data loss {loss:.3f}", fontsize=9)
-    axes[0].legend(loc="lower left", fontsize=7, framealpha=0.8)
+    marks = [Line2D([], [], ls="", marker=m, color="#888", markeredgecolor=e, markersize=s, label=name)
+             for m, e, s, name in (("o", "k", 5, "train"), ("^", "w", 7, "validation"))]  # colour is the class
+    axes[0].legend(handles=marks, loc="lower left", fontsize=8, framealpha=0.8)
+    if k == 2:  # a colour bar for P(class 1), in the right margin
+        width, height = fig.get_size_inches()
+        bar = fig.add_axes([1 - 0.62 / width, 0.35 / height, 0.1 / width, 1 - 0.85 / height])
+        fig.colorbar(ScalarMappable(Normalize(0, 1), "RdBu_r"), cax=bar, alpha=0.55)
+        bar.set_ylabel(f"P({split.dataset.classes[1]})", fontsize=8)
+        bar.tick_params(labelsize=7)
     return fig
 
 
