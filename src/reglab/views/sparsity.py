@@ -11,28 +11,37 @@ FLOOR = 1e-12  # magnitude profiles draw smaller non-zero weights (L2 leaves som
 
 
 def plot_weight_matrices(runs, layers=None):
-    """A row per run, a column per Dense layer: the kernel [fan_in, fan_out] as an image (blue negative, red
-    positive, grey near zero, exact zeros white), with the share of exact zeros in the title. Returns a Figure."""
+    """A row per run, a column per Dense layer: the kernel [fan_in, fan_out] as an image of its true shape, one
+    square per weight (a thin kernel lies down as a strip, its rows drawn at least 0.15 inch tall so that a 2×128 or
+    128×1 kernel stays visible as what it is, not a square), coloured by w / max|w| of the panel
+    (blue negative, red positive, grey near zero, exact zeros white, one colour bar for all), with the share of
+    exact zeros in the title. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     layers = list(range(len(runs[0].params))) if layers is None else list(layers)
-    fig, axes = grid(len(runs) * len(layers), len(layers), panel=(2.6, 2.6), left=0.1, right=0.1, bottom=0.1, top=0.45,
-                     wspace=0.1, hspace=0.45)
+    fig, axes = grid(len(runs) * len(layers), len(layers), panel=(2.6, 2.6), left=0.35, right=1.1, bottom=0.35,
+                     top=0.45, wspace=0.2, hspace=0.45)
     for r, run in enumerate(runs):
         for c, i in enumerate(layers):
             ax = axes[r * len(layers) + c]
             w = np.asarray(run.params[i]["kernel"], np.float64)
-            if w.shape[0] < w.shape[1] / 8 or w.shape[1] < w.shape[0] / 8:  # thin layers read better lying down
-                w = w.T if w.shape[0] > w.shape[1] else w
-            edge = max(np.abs(w).max(), 1e-12)
-            masked = np.ma.masked_where(w == 0, w)
+            rows, cols = "inputs", f"units of layer {i + 1}"
+            if w.shape[0] > 8 * w.shape[1]:  # a thin kernel reads better lying down
+                w, rows, cols = w.T, cols, "inputs"
+            masked = np.ma.masked_where(w == 0, w / max(np.abs(w).max(), 1e-12))
             ax.set_facecolor("white")  # masked (exactly zero) cells show the white background
             # coolwarm is grey at 0, so tiny non-zero weights stay visibly grey and only exact zeros are blank
-            ax.imshow(masked, cmap="coolwarm", norm=TwoSlopeNorm(0.0, -edge, edge), aspect="auto",
-                      interpolation="nearest")
+            cell = ax.get_position().width * fig.get_size_inches()[0] / w.shape[1]  # inches per weight
+            image = ax.imshow(masked, cmap="coolwarm", norm=TwoSlopeNorm(0.0, -1.0, 1.0),
+                              aspect=max(1.0, 0.15 / cell) if w.shape[0] < 8 else "equal", interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
-            zeros = float(np.mean(w == 0))
-            ax.set_title(f"{run.name}: layer {i + 1}\n{zeros:.1%} exactly 0", fontsize=8)
+            ax.set_xlabel(f"{cols} ({w.shape[1]})", fontsize=7, labelpad=2)
+            ax.set_ylabel(f"{rows} ({w.shape[0]})", fontsize=7, labelpad=2)
+            ax.set_title(f"{run.name}: layer {i + 1}\n{float(np.mean(w == 0)):.1%} exactly 0", fontsize=8)
+    width, height = fig.get_size_inches()
+    bar = fig.add_axes([1 - 0.85 / width, 0.25, 0.1 / width, 0.5])
+    fig.colorbar(image, cax=bar).set_label("w / max|w| of its panel (white: exactly 0)", fontsize=8)
+    bar.tick_params(labelsize=7)
     return fig
 
 
