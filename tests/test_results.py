@@ -131,13 +131,13 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
     wide = reglab.Run("wide", ModelConfig(hidden=(4,)), runs[0].recorded, [
         {"kernel": rng.normal(size=(12, 4)).astype(np.float32), "bias": np.zeros(4, np.float32)},
         {"kernel": rng.normal(size=(4, 1)).astype(np.float32), "bias": np.zeros(1, np.float32)}])
-    from reglab.views.sparsity import (plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_profiles,
+    from reglab.views.sparsity import (plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_histogram,
                                        plot_weight_matrices)
 
     figures = {"regions": reglab.plot.decision_regions(runs * 3, split, ncols=3),
                "curves": reglab.plot.loss_curves(runs),
                "weights": reglab.plot.weights(runs), "matrices": plot_weight_matrices(runs),
-               "profiles": plot_magnitude_profiles(runs, layer=0), "norms": plot_kernel_and_bias_norms(runs),
+               "profiles": plot_magnitude_histogram(runs, layer=0), "norms": plot_kernel_and_bias_norms(runs),
                "inputs": plot_input_norms([wide, wide], [f"mean concave points {i}" for i in range(12)])}
     import pandas as pd
 

@@ -5,7 +5,7 @@ models it needs (a plain model, L1, proximal L1, L2; a lambda path for underfitt
 import numpy as np
 
 from .paths import plot_boundary_path, plot_path, plot_sparsity_path
-from .sparsity import plot_kernel_and_bias_norms, plot_magnitude_profiles, plot_weight_matrices
+from .sparsity import plot_kernel_and_bias_norms, plot_magnitude_histogram, plot_weight_matrices
 from .style import png_bytes
 
 
@@ -51,10 +51,10 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
                 f"({norm(plain) / max(norm(ridge), 1e-30):.0f}× smaller); {small:.1%} of the L2 model's hidden "
                 f"weights are below 1e-3 in size, yet only {zero_share(ridge):.2%} are exactly zero: the L2 gradient, "
                 "2λw, fades as a weight shrinks, so weights shrink towards zero without reaching it.")
-        fig = plot_magnitude_profiles(compared, layer=1)
+        fig = plot_magnitude_histogram(compared, layer=1)
         out.append({"title": "“L2 shrinks weights smoothly”", "text": text,
-                    "figures": [("claim-l2.png", "Sorted |w| of the second hidden kernel (log scale; non-zero "
-                                 "values below 1e-12 drawn at 1e-12).", png_bytes(fig))]})
+                    "figures": [("claim-l2.png", "How big the second hidden kernel's weights are: a histogram of |w| "
+                                 "on a log scale, exact zeros in the bin at the left.", png_bytes(fig))]})
     regularized = [r for r in (ridge, lasso, prox) if r is not None]
     if not (plain and regularized):
         return out, []
@@ -68,8 +68,8 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
             f"(plain model {norm(plain, 'bias'):.3g}) against kernel norm {norm(r, 'kernel'):.3g} "
             f"(plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a bias_regularizer.")
     return out, [{"title": "“You don't do this for biases”", "text": text,
-                  "figures": [("claim-bias.png", "L2 norms of hidden kernels and hidden biases per model.",
-                               png_bytes(plot_kernel_and_bias_norms(compared)))]}]
+                  "figures": [("claim-bias.png", "L2 norms of the hidden kernels and the hidden biases of every model.",
+                               png_bytes(plot_kernel_and_bias_norms(runs)))]}]
 
 
 def _ends(path_frame, column):

@@ -7,7 +7,6 @@ from matplotlib.colors import TwoSlopeNorm
 from .style import grid, log_y
 
 ZERO_COLOR = "#c0392b"
-FLOOR = 1e-12  # magnitude profiles draw smaller non-zero weights (L2 leaves some near 1e-37) at this floor
 
 
 def plot_weight_matrices(runs, layers=None):
@@ -45,37 +44,48 @@ def plot_weight_matrices(runs, layers=None):
     return fig
 
 
-def plot_magnitude_profiles(runs, layer=1):
-    """Sorted |w| of one kernel (largest first, log scale) for every run on one axes: L2 lowers the whole curve
-    smoothly; a sparse method ends it early, with the rest exactly zero (the count is in the legend). Non-zero
-    magnitudes below 1e-12 are drawn at 1e-12."""
-    fig, (ax,) = grid(1, 1, panel=(6.0, 3.6), left=0.8, top=0.2)
-    for run in runs:
-        w = np.sort(np.abs(np.asarray(run.params[layer]["kernel"]).ravel()))[::-1]
-        nonzero = w[w > 0]
-        zeros = len(w) - len(nonzero)
-        label = f"{run.name} ({zeros / len(w):.1%} exactly 0)" if zeros else run.name
-        ax.plot(np.arange(1, len(nonzero) + 1), np.maximum(nonzero, FLOOR), lw=1.4, label=label)
-    log_y(ax, 6)
-    ax.set_ylim(bottom=FLOOR / 2)
-    ax.set_xlabel(f"weights of layer {layer + 1}, sorted by |w|")
-    ax.set_ylabel("|w|")
+def plot_magnitude_histogram(runs, layer=1, bins=60):
+    """How big one kernel's weights are, per run: a histogram of |w| on a log scale (outlines over shared bins),
+    with the exact zeros counted in a bin of their own at the left. L2 moves the whole distribution down smoothly;
+    a sparse method moves weights into the zero bin. Returns a Figure."""
+    kernels = [np.abs(np.asarray(run.params[layer]["kernel"], np.float64)).ravel() for run in runs]
+    logs = np.concatenate([np.log10(k[k > 0]) for k in kernels] + [np.zeros(1)])
+    lo, hi = np.floor(logs.min()), np.ceil(logs.max())
+    zero_at, width = lo - 2.0, 1.2 / len(runs)
+    fig, (ax,) = grid(1, 1, panel=(7.0, 3.8), left=0.8, top=0.2, bottom=0.6)
+    for i, (run, k) in enumerate(zip(runs, kernels)):
+        share = float(np.mean(k == 0))
+        ax.hist(np.log10(k[k > 0]), bins=np.linspace(lo, hi, bins + 1), histtype="step", lw=1.4, color=f"C{i}",
+                label=f"{run.name}: {share:.1%} exactly 0")
+        if share:
+            ax.bar(zero_at + (i - (len(runs) - 1) / 2) * width, np.sum(k == 0), width, color=f"C{i}")
+    ax.axvline(lo - 1.0, color="k", lw=0.8, ls=":")  # exact zeros to the left, magnitudes to the right
+    step = max(1, int(np.ceil((hi - lo) / 8)))
+    ticks = np.arange(lo, hi + 1, step)
+    ax.set_xticks([zero_at, *ticks], ["0", *[f"1e{int(t)}" for t in ticks]], fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xlabel(f"|w| of layer {layer + 1}'s kernel (log scale; exact zeros in the bin at the left)", fontsize=9)
+    ax.set_ylabel("weights", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, loc="upper center")  # off the zero bin at the left
     return fig
 
 
 def plot_kernel_and_bias_norms(runs):
     """Per run, the L2 norm of the kernels and of the biases of the hidden layers, side by side: penalties act on
-    kernels only (unless a bias_regularizer is given), so the biases are left alone."""
-    fig, (ax,) = grid(1, 1, panel=(6.0, 3.2), top=0.2, bottom=0.45, left=0.6)
+    kernels only (unless a bias_regularizer is given), so the biases are left alone. Returns a Figure."""
+    per_run = max(1.3, 0.07 * max(len(r.name) for r in runs))  # room for the name under its bars, in 8-point type
+    fig, (ax,) = grid(1, 1, panel=(per_run * len(runs) + 1.2, 3.4), top=0.2, bottom=0.5, left=0.8)
     x = np.arange(len(runs))
+
     def norm(run, key):
         return float(np.sqrt(sum(np.sum(np.asarray(layer[key], np.float64) ** 2) for layer in run.params[:-1])))
+
     ax.bar(x - 0.2, [norm(r, "kernel") for r in runs], 0.4, label="hidden kernels ‖W‖₂", color="#4c72b0")
     ax.bar(x + 0.2, [norm(r, "bias") for r in runs], 0.4, label="hidden biases ‖b‖₂", color="#dd8452")
     ax.set_xticks(x, [r.name for r in runs], fontsize=8)
-    log_y(ax, 6)
+    ax.set_ylabel("L2 norm", fontsize=9)
+    ax.tick_params(axis="y", labelsize=8)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return fig
