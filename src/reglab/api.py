@@ -99,7 +99,8 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
         study.grid.check_split(split)
     out = Path(out or Path("reglab-out") / study.name)
     with claim(out):  # a second process writing this folder is refused here, before it trains
-        check_output(out)
+        with written(out):
+            check_output(out)
         runs, frame, files = _train_study(study, split, rerun or f"reglab run SPEC.toml --out {out}", progress)
         with written(out), atomic_folder(out) as folder:
             (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
