@@ -49,7 +49,8 @@ def assemble(study, split, runs, rerun, path_frame=None, drawn=None) -> dict[str
     informative = d.params.get("informative")
     if d.X.shape[1] > 2 or informative:
         sections.append(_inputs_section(runs, d, informative))
-    data_summary = (f"{d.name} {d.params}: {len(d.y)} samples, {d.X.shape[1]} features, {d.n_classes} classes; "
+    data_summary = (f"{d.name} {d.params}: {len(d.y)} samples, {d.X.shape[1]} features, {d.n_classes} classes "
+                    f"({', '.join(map(str, d.classes))}); "
                     f"{len(split.y_train)} train / {len(split.y_val)} validation ({split.method} split, "
                     f"validation_split={split.validation_split:g})")
     libraries = versions()
