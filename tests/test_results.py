@@ -83,8 +83,8 @@ def test_views_draw_figures_from_results():
 
 
 def _texts_outside_or_overlapping(fig):
-    """The texts a PNG of ``fig`` shows that leave the canvas, and tick and axis labels that run into another
-    panel or its labels."""
+    """The texts a PNG of ``fig`` shows that leave the canvas, tick and axis labels that run into another panel or
+    its labels, and legends that cover data."""
     from unittest import mock
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -117,6 +117,31 @@ def _texts_outside_or_overlapping(fig):
             bad += [("overlaps a label", text.get_text(), t.get_text()) for t, b, other in ticks
                     if other is not a and box.overlaps(b)]
             ticks.append((text, box, a))
+    return bad + _legends_over_data(axes, renderer)
+
+
+def _legends_over_data(axes, renderer):
+    """Legends drawn inside a panel that cover its data: a point of a line, of a histogram's outline or of a
+    scatter, or any part of a bar."""
+    from matplotlib.patches import Rectangle
+
+    bad = []
+    for ax in axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer)):
+            continue
+        box = legend.get_window_extent(renderer)
+        points = [line.get_transform().transform(line.get_xydata()) for line in ax.get_lines()]
+        points += [c.get_offset_transform().transform(c.get_offsets()) for c in ax.collections
+                   if len(c.get_offsets())]
+        points += [p.get_transform().transform(p.get_path().vertices) for p in ax.patches
+                   if not isinstance(p, Rectangle)]
+        covered = any(np.any(np.isfinite(xy).all(axis=1) & (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1)
+                             & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)) for xy in points if len(xy))
+        covered |= any(box.overlaps(p.get_window_extent(renderer)) for p in ax.patches if isinstance(p, Rectangle)
+                       and p.get_height() and p is not ax.patch)
+        if covered:
+            bad.append(("legend over data", ax.get_title() or ax.get_ylabel()))
     return bad
 
 

@@ -52,7 +52,7 @@ def plot_magnitude_histogram(runs, layer=1, bins=60):
     logs = np.concatenate([np.log10(k[k > 0]) for k in kernels] + [np.zeros(1)])
     lo, hi = np.floor(logs.min()), np.ceil(logs.max())
     zero_at, width = lo - 2.0, 1.2 / len(runs)
-    fig, (ax,) = grid(1, 1, panel=(7.0, 3.8), left=0.8, top=0.2, bottom=0.6)
+    fig, (ax,) = grid(1, 1, panel=(7.0, 4.2), left=0.8, top=0.2, bottom=0.85 + 0.1 * len(runs))
     for i, (run, k) in enumerate(zip(runs, kernels)):
         share = float(np.mean(k == 0))
         ax.hist(np.log10(k[k > 0]), bins=np.linspace(lo, hi, bins + 1), histtype="step", lw=1.4, color=f"C{i}",
@@ -67,7 +67,7 @@ def plot_magnitude_histogram(runs, layer=1, bins=60):
     ax.set_xlabel(f"|w| of layer {layer + 1}'s kernel (log scale; exact zeros in the bin at the left)", fontsize=9)
     ax.set_ylabel("weights", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper center")  # off the zero bin at the left
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, frameon=False)  # off the data
     return fig
 
 
@@ -75,7 +75,7 @@ def plot_kernel_and_bias_norms(runs):
     """Per run, the L2 norm of the kernels and of the biases of the hidden layers, side by side: penalties act on
     kernels only (unless a bias_regularizer is given), so the biases are left alone. Returns a Figure."""
     per_run = max(1.3, 0.07 * max(len(r.name) for r in runs))  # room for the name under its bars, in 8-point type
-    fig, (ax,) = grid(1, 1, panel=(per_run * len(runs) + 1.2, 3.4), top=0.2, bottom=0.5, left=0.8)
+    fig, (ax,) = grid(1, 1, panel=(per_run * len(runs) + 1.2, 3.6), top=0.45, bottom=0.5, left=0.8)
     x = np.arange(len(runs))
 
     def norm(run, key):
@@ -86,7 +86,7 @@ def plot_kernel_and_bias_norms(runs):
     ax.set_xticks(x, [r.name for r in runs], fontsize=8)
     ax.set_ylabel("L2 norm", fontsize=9)
     ax.tick_params(axis="y", labelsize=8)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)  # off the bars
     ax.grid(alpha=0.3, axis="y")
     return fig
 
