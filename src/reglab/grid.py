@@ -55,7 +55,9 @@ class Grid:
         for i, kind in enumerate(regs):
             checks.choice(f"sweep.regularizers[{i}]", kind, KINDS)
         lam = _log_range("sweep.lambdas", DEFAULT_LAMBDAS if lambdas is None else lambdas)
-        rates = _log_range("sweep.rates", rates) if isinstance(rates, str) else DEFAULT_RATES if rates is None else rates
+        if isinstance(rates, str):  # the command line's --lambdas, given to dropout
+            rates = _log_range("sweep.rates", rates)
+        rates = DEFAULT_RATES if rates is None else rates
         rate_list = _values("sweep.rates", rates, low=0.0, high=1.0, high_open=True)
         if isinstance(seeds, int) and not isinstance(seeds, bool):
             seeds = tuple(range(checks.integer("sweep.seeds", seeds)))

@@ -26,15 +26,17 @@ def effective_architecture(params) -> list[int]:
 
 
 def layer_stats(params) -> list[dict]:
-    """Per Dense layer (numbered from 1, as Keras's summary lists them): kernel shape and size, exact zeros, counts with |w| below 1e-3 and 1e-2, kernel L1 and L2
-    norms (sum|w| and sqrt(sum w^2)), the bias L1 norm (biases are not penalized unless asked), and the dead units
-    among the layer's outputs (see ``live_units``; 0 for the output layer)."""
+    """Per Dense layer (numbered from 1, as Keras's summary lists them): kernel shape and size, exact zeros, counts
+    with |w| below 1e-3 and 1e-2, kernel L1 and L2 norms (sum|w| and sqrt(sum w^2)), the bias L1 norm (biases are
+    not penalized unless asked), and the dead units among the layer's outputs (see ``live_units``; 0 for the output
+    layer)."""
     alive = live_units(params)
     rows = []
     for i, layer in enumerate(params):
         w, b = np.asarray(layer["kernel"]), np.asarray(layer["bias"])
         a = np.abs(w)
-        rows.append({"layer": i + 1, "shape": list(w.shape), "size": int(w.size), "zeros": int(np.count_nonzero(w == 0)),
+        rows.append({"layer": i + 1, "shape": list(w.shape), "size": int(w.size),
+                     "zeros": int(np.count_nonzero(w == 0)),
                      "below_1e-3": int(np.count_nonzero(a < NEAR_ZERO[0])),
                      "below_1e-2": int(np.count_nonzero(a < NEAR_ZERO[1])),
                      "l1": float(a.sum()), "l2": float(np.sqrt((w.astype(np.float64) ** 2).sum())),

@@ -71,8 +71,8 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
     by_hand = sum((g.l1 * np.abs(layer["kernel"]).sum() + g.l2 * np.square(layer["kernel"].astype(np.float64)).sum())
                   for g, layer in zip(regs, r.params) if g is not None)
     norm = lambda run, key: float(np.linalg.norm(_hidden(run, key)))  # noqa: E731
-    text = (f"{r.name}: the final penalty, {r.final.get('val_penalty', by_hand):.4g}, equals the factor times the hidden kernels' "
-            f"norm ({by_hand:.4g}) with no bias term; hidden bias norm {norm(r, 'bias'):.3g} "
+    text = (f"{r.name}: the final penalty, {r.final.get('val_penalty', by_hand):.4g}, equals the factor times the "
+            f"hidden kernels' norm ({by_hand:.4g}) with no bias term; hidden bias norm {norm(r, 'bias'):.3g} "
             f"(plain model {norm(plain, 'bias'):.3g}) against kernel norm {norm(r, 'kernel'):.3g} "
             f"(plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a bias_regularizer.")
     return out, [{"title": "“You don't do this for biases”", "text": text,

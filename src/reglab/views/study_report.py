@@ -95,5 +95,6 @@ def selection_rows(runs, informative) -> list[dict]:
     """Per model: the inputs it uses, precision and recall against the ``informative`` ones, validation accuracy."""
     from .sparsity import selection_scores
 
-    return [{"model": r.name, **selection_scores(r, informative), **{k: v for k, v in r.final.items() if k == "val_accuracy"}}
+    return [{"model": r.name, **selection_scores(r, informative),
+             **{k: v for k, v in r.final.items() if k == "val_accuracy"}}
             for r in runs]

@@ -27,7 +27,8 @@ def sweep_files(store, split, frame, rerun, seconds, title="Regularization path"
                 png_bytes(plot_sparsity_path(frame)))]
     if "boundary_length" in frame:
         figures.append(("boundary.png", "Length of the decision boundary (P = 0.5, inside the plotting window) "
-                        "against strength: mean over seeds and the seeds' range.", png_bytes(plot_boundary_path(frame))))
+                        "against strength: mean over seeds and the seeds' range.",
+                        png_bytes(plot_boundary_path(frame))))
     picks = _thumbnail_indices(frame) if split.X_train.shape[1] == 2 else []
     if picks:
         ncols = max(frame.loc[frame["index"].isin(picks)].groupby("family").size())
