@@ -124,11 +124,8 @@ def _train_study(study, split, rerun, progress):
     known = {config: i for i, (_, config) in enumerate(study.models)}
     named = list(study.models) + [(point_name(p, lrs), c) for p, c in points if c not in known]  # reuse equal models
     n, done, drawn = len(study.models), {}, None
-    area = study.window or boundary.window(split)
-    with closing(train(named, split, progress)) as trained:
+    with closing(train(named, split, progress, window=study.window or boundary.window(split))) as trained:
         for i, run in trained:
-            if boundary.applies(split):  # in this thread, while the other models train
-                run.extra.update(boundary.measure(run, area))
             done[i] = run
             if len(done) == 1:
                 study_report.prepare()  # imports hold the GIL too: not before the first program has compiled
@@ -141,16 +138,23 @@ def _train_study(study, split, rerun, progress):
     return runs, frame, study_report.assemble(study, split, runs, rerun, frame, drawn)
 
 
-def train(named, split, progress=False, executor="auto"):
+def train(named, split, progress=False, executor="auto", window=None):
     """Train ``[(name, ModelConfig), ...]`` on ``split`` through the engine's runner; yield ``(index, Run)`` as
-    each model finishes. Leaving the loop (an error, Ctrl-C) starts no further model."""
+    each model finishes. With a plotting ``window``, a binary model of two inputs gets its decision boundary
+    measured there (``run.extra``; in this thread, while the other models train). Leaving the loop (an error,
+    Ctrl-C) starts no further model."""
+    from .results import boundary
+
     Job, run = _engine()
     bar = progress_bar("training", len(named)) if progress else None
     try:
         for job, t in run([Job(config, split, i) for i, (_, config) in enumerate(named)], executor):
             name, config = named[job.tag]
-            yield job.tag, Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds,
-                               t.train_seconds, t.info)
+            run = Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds,
+                      t.info)
+            if window is not None and boundary.applies(split):
+                run.extra.update(boundary.measure(run, window))
+            yield job.tag, run
             if bar:
                 bar.advance(bar.task_ids[0])
     finally:

@@ -126,8 +126,9 @@ def _print_sweep(result):
     from .views.sweep_report import BEST_COLUMNS
 
     title = f"best strength per regularizer ({len(result.frame)} models, {result.trained} trained now)"
-    _console().print(_table(title, best_rows(result.frame), BEST_COLUMNS))
-    _console().print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+    console = _console()
+    console.print(_table(title, best_rows(result.frame), BEST_COLUMNS))
+    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
 
 
 def _console():

@@ -84,10 +84,8 @@ def _train_chunks(store, chunks, split, executor, learning_rates, progress, done
     named = [(point_name(point, learning_rates), config) for _, point, config in todo]
     bar = progress_bar("sweep", done_before + len(todo), done_before) if progress else None
     try:
-        with closing(train(named, split, executor=executor)) as trained:
+        with closing(train(named, split, executor=executor, window=boundary.window(split))) as trained:
             for i, run in trained:
-                if boundary.applies(split):  # in this thread, while the other models train
-                    run.extra.update(boundary.measure(run, boundary.window(split)))
                 chunk, point, _ = todo[i]
                 done[point.index] = run
                 left[chunk] -= 1
