@@ -83,8 +83,11 @@ def test_views_draw_figures_from_results():
 
 
 def _texts_outside_or_overlapping(fig):
-    """The texts a PNG of ``fig`` shows that leave the canvas, tick and axis labels that run into another panel or
-    its labels, and legends that cover data."""
+    """The texts a PNG of ``fig`` shows that leave the canvas or read smaller than 8 pt where the report shows the
+    figure, tick and axis labels that run into another panel or its labels, and legends that cover data."""
+    import re
+
+    from reglab.views.report import CSS
     from unittest import mock
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -100,9 +103,12 @@ def _texts_outside_or_overlapping(fig):
     with mock.patch.object(Text, "draw", spy):
         canvas.draw()
     renderer, edge = canvas.get_renderer(), fig.bbox
+    # The report's column (CSS px of 1/96 inch) shows the PNG (100 dpi) at its own size, or shrunk to the column.
+    column = int(re.search(r"body\{[^}]*max-width:(\d+)px", CSS).group(1))
+    shown = min(1.0, column / (fig.get_figwidth() * 100)) * 100 / 96
     axes = [a for a in fig.axes if a.get_visible()]
     tick_owner = {id(t): a for a in axes
-                  for t in a.get_xticklabels() + a.get_yticklabels() + [a.xaxis.label, a.yaxis.label]}
+                  for t in a.get_xticklabels() + a.get_yticklabels() + [a.xaxis.label, a.yaxis.label, a.title]}
     bad, ticks = [], []
     for text in drawn:
         if not (text.get_visible() and text.get_text().strip()):
@@ -110,6 +116,8 @@ def _texts_outside_or_overlapping(fig):
         box = text.get_window_extent(renderer)
         if box.x0 < edge.x0 - 1 or box.x1 > edge.x1 + 1 or box.y0 < edge.y0 - 1 or box.y1 > edge.y1 + 1:
             bad.append(("outside", text.get_text()))
+        if text.get_fontsize() * shown < 8:
+            bad.append(("reads as", round(text.get_fontsize() * shown, 1), "pt", text.get_text()))
         a = tick_owner.get(id(text))
         if a is not None:
             bad += [("overlaps a panel", text.get_text()) for other in axes
@@ -159,7 +167,10 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
     from reglab.views.sparsity import (plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_histogram,
                                        plot_weight_matrices)
 
-    figures = {"regions": reglab.plot.decision_regions(runs * 3, split, ncols=3),
+    from reglab.views.sweep_report import plot_thumbnails
+
+    figures = {"regions": reglab.plot.decision_regions(runs * 3 + [runs[0]], split),
+               "thumbnails": plot_thumbnails(runs * 6 + runs * 6, split, ncols=6),
                "curves": reglab.plot.loss_curves(runs),
                "weights": reglab.plot.weights(runs), "matrices": plot_weight_matrices(runs),
                "profiles": plot_magnitude_histogram(runs, layer=0), "norms": plot_kernel_and_bias_norms(runs),
@@ -171,7 +182,7 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
     frame = pd.DataFrame([{"family": kind, "regularizer": kind, "strength": lam, "seed": seed, "diverged": False,
                            "data_loss": lam + 1e-3, "val_data_loss": 0.3, "accuracy": 0.9613 + seed / 100,
                            "val_accuracy": 0.9512, "zeros": 0.0, "below_1e-3": 0.5, "boundary_length": 8.5 - lam}
-                          for kind in ("l1", "l2") for lam in (1e-4, 1e-2) for seed in (0, 1)])
+                          for kind in ("l1", "l2", "dropout", "l1_l2") for lam in (1e-4, 1e-2) for seed in (0, 1)])
     figures["path"], figures["sparsity path"] = plot_path(frame, "a title"), plot_sparsity_path(frame)
     figures["boundary path"] = plot_boundary_path(frame)
     problems = {name: bad for name, fig in figures.items() if (bad := _texts_outside_or_overlapping(fig))}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .style import PENALTY_COLOR, TRAIN_COLOR, VAL_COLOR, grid, log_y
+from .style import PENALTY_COLOR, TRAIN_COLOR, VAL_COLOR, columns, grid, log_y
 
 
 def plot_loss_curves(runs, log=True, ncols=None):
@@ -15,7 +15,8 @@ def plot_loss_curves(runs, log=True, ncols=None):
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n_keys = 5 if any(np.any(run.history["penalty"] > 0) for run in runs) else 2
     panel = (3.6, 3.2)
-    legend_cols = max(1, min(n_keys, int(panel[0] * (ncols or min(len(runs), 5)) / 1.8)))  # ~1.7 inches an entry
+    ncols = columns(len(runs), panel[0], ncols)
+    legend_cols = max(1, min(n_keys, int(panel[0] * ncols / 1.8)))  # ~1.7 inches an entry
     legend_rows = -(-n_keys // legend_cols)
     fig, axes = grid(len(runs), ncols, panel, left=0.8, bottom=0.65 + 0.2 * legend_rows)
     for ax, run in zip(axes, runs):
@@ -34,7 +35,9 @@ def plot_loss_curves(runs, log=True, ncols=None):
         ax.set_xlabel("epoch")
         ax.set_title(run.name, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("loss")
+    for ax in axes:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("loss")
     handles = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):

@@ -62,16 +62,17 @@ def _mark_diverged(ax, part):
 
 
 def plot_path(frame, title=""):
-    """Two rows (data loss, accuracy) and one column per regularizer: training and validation figures against
+    """One row per regularizer, two panels (data loss, accuracy): training and validation figures against
     strength, mean over seeds as a line and the seeds' range as a band, the best strength (lowest mean validation
     data loss) as a dashed line, diverged models as red crosses. Returns a Figure."""
     kinds = list(dict.fromkeys(frame["family"]))
-    fig, axes = grid(2 * len(kinds), len(kinds), panel=(4.4, 3.0), wspace=0.95, top=0.7 if title else 0.35)
+    fig, axes = grid(2 * len(kinds), 2, panel=(4.8, 3.0), wspace=0.95, top=0.7 if title else 0.35)
     best = {row["family"]: row["strength"] for row in best_rows(frame)}
     for j, kind in enumerate(kinds):
         part = frame[frame["family"] == kind]
+        seeds = part["seed"].nunique()
         for i, (metric, name) in enumerate((("data_loss", "data loss"), ("accuracy", "accuracy"))):
-            ax = axes[i * len(kinds) + j]
+            ax = axes[2 * j + i]
             _band(ax, part, metric, TRAIN_COLOR, f"train {name}")
             _band(ax, part, f"val_{metric}", VAL_COLOR, f"validation {name}")
             if np.isfinite(best.get(kind, np.nan)):
@@ -82,12 +83,10 @@ def plot_path(frame, title=""):
                 ax.text(0.5, 0.5, "every model diverged", ha="center", transform=ax.transAxes, color=DIVERGED_COLOR)
             elif metric == "data_loss":
                 log_y(ax)
-            if metric == "data_loss":
-                seeds = part["seed"].nunique()
-                ax.set_title(f"{kind}: {seeds} seed{'s' if seeds != 1 else ''}", fontsize=10)
+            ax.set_title(f"{kind}: {name}, {seeds} seed{'s' if seeds != 1 else ''}", fontsize=10)
             ax.set_ylabel(name)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7, loc="best")
+            ax.legend(fontsize=8, loc="best")
     if title:
         fig.suptitle(title)
     return fig
@@ -97,7 +96,7 @@ def plot_sparsity_path(frame):
     """Share of kernel weights exactly zero and with |w| < 1e-3 against strength, per regularizer (mean and range
     over seeds). Returns a Figure."""
     kinds = list(dict.fromkeys(frame["family"]))
-    fig, axes = grid(len(kinds), len(kinds), panel=(4.4, 3.0), sharey=True)
+    fig, axes = grid(len(kinds), panel=(3.9, 3.0), sharey=True)
     for ax, kind in zip(axes, kinds):
         part = frame[frame["family"] == kind]
         _band(ax, part, "zeros", "#2a9d8f", "exactly 0")
@@ -107,8 +106,10 @@ def plot_sparsity_path(frame):
         ax.set_title(kind, fontsize=10)
         ax.grid(alpha=0.3)
         if not part["diverged"].all():
-            ax.legend(fontsize=7)
-    axes[0].set_ylabel("share of kernel weights")
+            ax.legend(fontsize=8)
+    for ax in axes:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("share of kernel weights")
     return fig
 
 
@@ -116,12 +117,14 @@ def plot_boundary_path(frame):
     """The length of the decision boundary (P = 0.5, inside the plotting window) against strength, per regularizer
     (mean and range over seeds): regularization simplifies the boundary where it shortens. Returns a Figure."""
     kinds = list(dict.fromkeys(frame["family"]))
-    fig, axes = grid(len(kinds), len(kinds), panel=(4.4, 3.0), sharey=True)
+    fig, axes = grid(len(kinds), panel=(3.9, 3.0), sharey=True)
     for ax, kind in zip(axes, kinds):
         part = frame[frame["family"] == kind]
         _band(ax, part, "boundary_length", "#264653", "boundary length")
         _x_axis(ax, part["regularizer"].iloc[0], np.asarray(sorted(part["strength"].unique())))
         ax.set_title(kind, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("boundary length (data units)")
+    for ax in axes:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("boundary length (data units)")
     return fig

@@ -14,11 +14,11 @@ def plot_weight_matrices(runs, layers=None):
     square per weight (a thin kernel lies down as a strip, its rows drawn at least 0.15 inch tall so that a 2×128 or
     128×1 kernel stays visible as what it is, not a square), coloured by w / max|w| of the panel
     (blue negative, red positive, grey near zero, exact zeros white, one colour bar for all), with the share of
-    exact zeros in the title. Returns a Figure."""
+    exact zeros in the title and the model's name above its row. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     layers = list(range(len(runs[0].params))) if layers is None else list(layers)
     fig, axes = grid(len(runs) * len(layers), len(layers), panel=(2.6, 2.6), left=0.35, right=1.1, bottom=0.35,
-                     top=0.45, wspace=0.2, hspace=0.45)
+                     top=0.6, wspace=0.2, hspace=0.6)
     for r, run in enumerate(runs):
         for c, i in enumerate(layers):
             ax = axes[r * len(layers) + c]
@@ -34,13 +34,16 @@ def plot_weight_matrices(runs, layers=None):
                               aspect=max(1.0, 0.15 / cell) if w.shape[0] < 8 else "equal", interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_xlabel(f"{cols} ({w.shape[1]})", fontsize=7, labelpad=2)
-            ax.set_ylabel(f"{rows} ({w.shape[0]})", fontsize=7, labelpad=2)
-            ax.set_title(f"{run.name}: layer {i + 1}\n{float(np.mean(w == 0)):.1%} exactly 0", fontsize=8)
+            ax.set_xlabel(f"{cols} ({w.shape[1]})", fontsize=8, labelpad=2)
+            ax.set_ylabel(f"{rows} ({w.shape[0]})", fontsize=8, labelpad=2)
+            ax.set_title(f"layer {i + 1}: {float(np.mean(w == 0)):.1%} exactly 0", fontsize=8)
+            if c == 0:  # the model's name heads its row, free to run over the row's width
+                ax.annotate(run.name, (0, 1), xycoords="axes fraction", xytext=(0, 16), textcoords="offset points",
+                            fontsize=9, fontweight="bold", va="bottom")
     width, height = fig.get_size_inches()
     bar = fig.add_axes([1 - 0.85 / width, 0.25, 0.1 / width, 0.5])
     fig.colorbar(image, cax=bar).set_label("w / max|w| of its panel (white: exactly 0)", fontsize=8)
-    bar.tick_params(labelsize=7)
+    bar.tick_params(labelsize=8)
     return fig
 
 
@@ -63,7 +66,7 @@ def plot_magnitude_histogram(runs, layer=1, bins=60):
     step = max(1, int(np.ceil((hi - lo) / 8)))
     ticks = np.arange(lo, hi + 1, step)
     ax.set_xticks([zero_at, *ticks], ["0", *[f"1e{int(t)}" for t in ticks]], fontsize=8)
-    ax.set_yscale("log")
+    log_y(ax)
     ax.set_xlabel(f"|w| of layer {layer + 1}'s kernel (log scale; exact zeros in the bin at the left)", fontsize=9)
     ax.set_ylabel("weights", fontsize=9)
     ax.grid(alpha=0.3)
@@ -106,8 +109,8 @@ def plot_input_norms(runs, feature_names=None, informative=None):
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n = np.asarray(runs[0].params[0]["kernel"]).shape[0]
     names = list(feature_names or [f"x{i + 1}" for i in range(n)])
-    longest = max(len(str(name)) for name in names)  # the names run downwards, about 0.06 inch a character at 7 pt
-    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2), sharex=True, left=0.8, hspace=0.45, bottom=0.25 + 0.06 * longest)
+    longest = max(len(str(name)) for name in names)  # the names run downwards, about 0.07 inch a character at 8 pt
+    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2), sharex=True, left=0.8, hspace=0.45, bottom=0.25 + 0.07 * longest)
     truth = np.zeros(n, bool)
     truth[list(informative or [])] = True
     for ax, run in zip(axes, runs):
@@ -121,7 +124,7 @@ def plot_input_norms(runs, feature_names=None, informative=None):
         ax.set_ylim(bottom=floor / 2)
         ax.set_title(f"{run.name}: {used.sum()} of {n} inputs used", fontsize=9)
         ax.set_ylabel("‖W₁[i,:]‖₂", fontsize=8)
-    axes[-1].set_xticks(np.arange(n), names, fontsize=7, rotation=90)
+    axes[-1].set_xticks(np.arange(n), names, fontsize=8, rotation=90)
     return fig
 
 

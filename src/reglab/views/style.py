@@ -9,6 +9,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 TRAIN_COLOR, VAL_COLOR, PENALTY_COLOR = "#1f77b4", "#ff7f0e", "#555555"
 
+# The report shows each figure in a column 1200 CSS px wide (views/report.py). Drawn at DPI, a figure of at most
+# REPORT_WIDTH inches is shown at its own size, a PNG pixel to a CSS px (1/96 inch), so type set at F pt reads as
+# F * DPI / 96 pt; a wider figure would be shrunk, and its type with it. So grid() wraps its panels to stay within
+# the column, and no text is set below SMALLEST pt.
+REPORT_WIDTH, DPI, SMALLEST = 12.0, 100, 8
+
 
 # Room around and between panels, in inches: y tick labels and a y label on the left, x tick labels and an x label
 # below, a one-line title above. A fixed layout rather than matplotlib's constrained one, which measures every
@@ -16,10 +22,17 @@ TRAIN_COLOR, VAL_COLOR, PENALTY_COLOR = "#1f77b4", "#ff7f0e", "#555555"
 MARGINS = {"left": 0.75, "right": 0.2, "bottom": 0.55, "top": 0.35, "wspace": 0.7, "hspace": 0.8}
 
 
+def columns(n, panel_width, ncols=None) -> int:
+    """How many of n panels ``panel_width`` inches wide go in a row: ``ncols`` (default: all), at most as many as
+    fit in REPORT_WIDTH."""
+    return max(1, min(ncols or n, n, int(REPORT_WIDTH // panel_width)))
+
+
 def grid(n, ncols=None, panel=(3.6, 3.2), sharex=False, sharey=False, **margins):
-    """A Figure with n panels of ``panel`` inches each in rows of ``ncols``; returns (fig, flat list of the n axes
-    used). ``margins`` (inches) override MARGINS; shared y-axes need no room for inner tick labels."""
-    ncols = ncols or min(n, 5)
+    """A Figure with n panels of ``panel`` inches each in rows of ``ncols`` (see ``columns``); returns (fig, flat
+    list of the n axes used). ``margins`` (inches) override MARGINS; shared y-axes need no room for inner tick
+    labels."""
+    ncols = columns(n, panel[0], ncols)
     nrows = math.ceil(n / ncols)
     m = {**MARGINS, **({"wspace": 0.2} if sharey else {}), **margins}
     width, height = panel[0] * ncols, panel[1] * nrows
@@ -34,9 +47,9 @@ def grid(n, ncols=None, panel=(3.6, 3.2), sharex=False, sharey=False, **margins)
     return fig, list(axes[:n])
 
 
-def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -56,7 +69,16 @@ def log_x(ax, numticks=6):
     _plain_log_ticks(ax.xaxis, numticks)
 
 
+class _DecadesOr125(LogLocator):
+    """Ticks at decades; where the axis spans less than two decades (one tick or none), at 1, 2 and 5 of each."""
+
+    def tick_values(self, vmin, vmax):
+        narrow = 0 < min(vmin, vmax) and max(vmin, vmax) / min(vmin, vmax) < 100
+        self.set_params(subs=(1.0, 2.0, 5.0) if narrow else (1.0,))
+        return super().tick_values(vmin, vmax)
+
+
 def _plain_log_ticks(axis, numticks):
-    axis.set_major_locator(LogLocator(numticks=numticks))
+    axis.set_major_locator(_DecadesOr125(numticks=numticks))
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(PLAIN)

@@ -32,15 +32,23 @@ def sweep_files(store, split, frame, rerun, seconds, title="Regularization path"
     picks = _thumbnail_indices(frame) if split.X_train.shape[1] == 2 else []
     if picks:
         ncols = max(frame.loc[frame["index"].isin(picks)].groupby("family").size())
-        fig = plot_decision_regions([store.run(i) for i in picks], split, ncols=int(ncols), panel=(2.6, 2.4),
-                                    resolution=100)
+        shown = frame.set_index("index").loc[picks]
+        fig = plot_thumbnails([store.run(i) for i in picks], split, int(ncols),
+                              [f"{kind} {strength:.3g}" for kind, strength in zip(shown["family"], shown["strength"])])
         figures.append(("thumbnails.png", "Decision regions of the first seed from the smallest strength to the "
-                        "largest (overfit to underfit), per regularizer.", png_bytes(fig, dpi=90)))
+                        "largest (overfit to underfit), per regularizer; circles train, triangles validate.", png_bytes(fig)))
     d = split.dataset
     summary = (f"{d.name} {d.params}: {len(split.y_train)} train / {len(split.y_val)} validation "
                f"({split.method} split, validation_split={split.validation_split:g})")
     html_text = render_sweep(title, summary, frame, figures, store.manifest(), versions(), rerun, seconds)
     return {**{name: png for name, _, png in figures}, "report.html": html_text.encode()}
+
+
+def plot_thumbnails(runs, split, ncols, names=None):
+    """Small decision-region panels, ``ncols`` (at most 6) to a row, titled by ``names``: a row of strengths per
+    regularizer."""
+    return plot_decision_regions(runs, split, ncols=ncols, panel=(2.0, 2.0), resolution=100, compact=True,
+                                 names=names)
 
 
 def _thumbnail_indices(frame, per_kind=6):

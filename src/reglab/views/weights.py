@@ -11,7 +11,7 @@ def plot_weight_histograms(runs, bins=81):
     |w| < 1e-3 in that layer, below the panel, off the spike at zero the figure exists to show. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n_layers = len(runs[0].params)
-    fig, axes = grid(n_layers, n_layers, panel=(4.6, 3.4), left=0.75, wspace=0.6, bottom=0.6 + 0.17 * len(runs))
+    fig, axes = grid(n_layers, n_layers, panel=(3.9, 3.4), left=0.75, wspace=0.6, bottom=0.6 + 0.17 * len(runs))
     for i, ax in enumerate(axes):
         kernels = [np.asarray(run.params[i]["kernel"]).ravel() for run in runs]
         edge = max(max(float(np.abs(w).max()) for w in kernels), 1e-6)
