@@ -19,6 +19,7 @@ finish and are dropped.
 import os
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -36,6 +37,9 @@ from .program import Program, plan, train
 if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs compiled by the first
     jax.config.update("jax_compilation_cache_dir", str(cache_dir("jax")))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    # An entry that cannot be written (a full disk) costs the next process a compile: nothing to add to the
+    # outputs' own one-line error. (JAX writes entries in place: one cut short warns when a later process reads it.)
+    warnings.filterwarnings("ignore", "Error writing persistent compilation cache entry", UserWarning)
 
 
 @dataclass(eq=False, frozen=True)

@@ -36,7 +36,8 @@ def sweep_files(store, split, frame, rerun, seconds, title="Regularization path"
         fig = plot_thumbnails([store.run(i) for i in picks], split, int(ncols),
                               [f"{kind} {strength:.3g}" for kind, strength in zip(shown["family"], shown["strength"])])
         figures.append(("thumbnails.png", "Decision regions of the first seed from the smallest strength to the "
-                        "largest (overfit to underfit), per regularizer; circles train, triangles validate.", png_bytes(fig)))
+                        "largest (overfit to underfit), per regularizer; circles train, triangles validate.",
+                        png_bytes(fig)))
     d = split.dataset
     summary = (f"{d.name} {d.params}: {len(split.y_train)} train / {len(split.y_val)} validation "
                f"({split.method} split, validation_split={split.validation_split:g})")
