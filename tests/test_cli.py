@@ -113,11 +113,15 @@ def test_bad_input_prints_one_line_exits_2_and_writes_nothing(tmp_path, spec_tex
     assert not (tmp_path / "out").exists() and not any(p.name.startswith(".out") for p in tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("args", [("demo", "--epochs", "0"), ("demo", "--seed", "-1"), ("demo", "--colour"),
-                                  ("run", "missing.toml")])
-def test_bad_flags_exit_2(tmp_path, args):
+@pytest.mark.parametrize("args, says", [
+    (("demo", "--epochs", "0"), "'--epochs': 0 is not in the range x>=1"),
+    (("demo", "--seed", "-1"), "'--seed': -1 is not in the range"), (("demo", "--colour"), "'--colour'"),
+    (("sweep", "--executor", "gpu"), "'--executor': 'gpu' is not one of"), (("tune",), "'tune'"),
+    (("run", "missing.toml"), "spec: got 'missing.toml'")])
+def test_bad_flags_are_one_line_and_exit_2(tmp_path, args, says):
     done = reglab(*args, cwd=tmp_path)
-    assert done.returncode == 2 and done.stderr.strip()
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("reglab: error: ") and says in lines[0]
     assert not (tmp_path / "reglab-out").exists()
 
 

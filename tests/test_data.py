@@ -134,6 +134,23 @@ def test_csv_labels_may_be_words_behind_a_spreadsheets_byte_order_mark(tmp_path)
     assert data.read_csv(tmp_path / "survey.csv", label="answer").classes == ("no", "yes")
 
 
+@pytest.mark.parametrize("encoding, sep", [("utf-16", "\t"), ("utf-8", ";"), ("utf-8-sig", ";"), ("utf-16", ",")])
+def test_csv_files_as_spreadsheets_export_them(tmp_path, encoding, sep):
+    """Excel's "Unicode text" is UTF-16 with tabs; where the comma is the decimal mark, ";" separates values."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("age{0}größe{0}label\n30{0}1.5{0}ja\n40{0}2.5{0}nein\n".format(sep).encode(encoding))
+    d = data.read_csv(path)
+    assert d.feature_names == ("age", "größe") and d.classes == ("ja", "nein")
+    np.testing.assert_array_equal(d.X, [[30, 1.5], [40, 2.5]])
+
+
+def test_a_csv_file_in_another_encoding_is_one_line_naming_the_byte(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("a,label\n1,café\n2,thé\n".encode("latin-1"))
+    with pytest.raises(ReglabError, match=r"^data.path: got .*allowed: a text file in UTF-8 or UTF-16 \(byte 13"):
+        data.read_csv(path)
+
+
 def test_datasets_and_splits_print_in_one_line():
     d = data.moons()
     assert repr(d) == "Dataset('moons': 100 samples, 2 features, classes (0, 1))"

@@ -222,6 +222,8 @@ def test_predict_returns_the_labels_as_the_data_named_them():
     (lambda run: run.predict_proba(np.zeros((3, 5))), "X"),
     (lambda run: reglab.load_run("no/such/run"), "run folder"),
     (lambda run: reglab.compare("moons", "l2"), "models"),
+    (lambda run: reglab.compare("moons", []), "models"),
+    (lambda run: run.predict([["a", "b"]]), "X"),
 ])
 def test_api_misuse_is_one_line_naming_the_argument(call, field):
     run = Run("r", ModelConfig(hidden=(2,)), {}, [{"kernel": np.ones((2, 2)), "bias": np.zeros(2)},

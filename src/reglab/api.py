@@ -60,8 +60,9 @@ def compare(data, models, *, validation_split=0.2, split="keras", progress=False
         names = [_name(settings) for settings in models]
         models = {name if names.count(name) == 1 else f"{name} #{i + 1}": settings
                   for i, (name, settings) in enumerate(zip(names, models))}
-    if not isinstance(models, dict):
-        raise ReglabError("models", type(models).__name__, "a dict of name -> settings, or a list of settings")
+    if not isinstance(models, dict) or not models:
+        raise ReglabError("models", repr(models) if isinstance(models, dict) else type(models).__name__,
+                          "a dict of name -> settings, or a list of settings, with at least one model")
     named = [(name, make_config(settings, **shared)) for name, settings in models.items()]
     done = dict(train(named, the_split, progress))
     return [done[i] for i in range(len(named))]

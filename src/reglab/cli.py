@@ -31,7 +31,26 @@ def _common(command):
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsage(click.Group):
+    """click's usage errors (an unknown flag, a value out of range) as the one line every other bad input gives."""
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as err:  # a bare ``reglab``: the help, as click gives it
+            err.show()
+            sys.exit(err.exit_code)
+        except click.UsageError as err:
+            click.echo(f"reglab: error: {err.format_message()}", err=True)
+            sys.exit(2)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.Abort:
+            sys.exit(130)
+
+
+@click.group(cls=_OneLineUsage, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reglab")
 def main():
     """reglab: see and measure what regularization does to a neural network, in seconds."""

@@ -1,6 +1,8 @@
 """Data from files and from scikit-learn's bundled sets, and ``load``: any data set by name."""
 
+import codecs
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -44,17 +46,27 @@ def bundled(name: str, seed: int = 0) -> Dataset:
                    tuple(str(c) for c in bunch.target_names), tuple(str(f) for f in features), {"seed": seed})
 
 
+SEPARATORS = (",", ";", "\t")
+
+
 def read_csv(path, label: str = "label") -> Dataset:
-    """A CSV file with a header row (a spreadsheet's UTF-8 byte-order mark is fine): numeric feature columns and a
-    label column named ``label`` holding integers or words (``yes``/``no``, ``setosa``, …); the classes are the
-    sorted distinct labels. Rows keep their file order, so ``validation_split`` takes the file's last rows, as Keras
+    """A CSV file with a header row: numeric feature columns and a label column named ``label`` holding integers or
+    words (``yes``/``no``, ``setosa``, …); the classes are the sorted distinct labels. As spreadsheets export it:
+    UTF-8 (with or without a byte-order mark) or UTF-16 with its mark, values separated by commas, semicolons or
+    tabs (whichever the header row uses). Rows keep their file order, so ``validation_split`` takes the file's last rows, as Keras
     would.
     """
     path = Path(path)
     if not path.is_file():
         raise ReglabError("data.path", str(path), "an existing CSV file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-16" if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ReglabError("data.path", str(path), f"a text file in UTF-8 or UTF-16 (byte {err.start} is not)") from None
+    header_line = text.split("\n", 1)[0]
+    sep = max(SEPARATORS, key=header_line.count)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     if not rows:
         raise ReglabError("data.path", str(path), "a CSV file with a header row and data rows")
     header = [h.strip() for h in rows[0]]
@@ -66,7 +78,7 @@ def read_csv(path, label: str = "label") -> Dataset:
         if not any(cell.strip() for cell in row):
             continue  # blank line
         if len(row) != len(header):
-            raise ReglabError(f"{path.name} line {line}", ",".join(row), f"{len(header)} comma-separated values")
+            raise ReglabError(f"{path.name} line {line}", sep.join(row), f"{len(header)} values separated by {sep!r}")
         labels.append(row[col].strip())
         lines.append(line)
         features.append([_number(path, line, name, cell) for i, (name, cell) in enumerate(zip(header, row))

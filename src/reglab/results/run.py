@@ -99,7 +99,11 @@ class Run:
     def decision_function(self, X, dtype=np.float64) -> np.ndarray:
         """Logits [n, n_out] for X [n, n_in] (NumPy; float64 unless ``dtype`` says otherwise)."""
         act = _ACTIVATIONS[self.config.activation]
-        h, n_in = np.asarray(X, dtype), self.params[0]["kernel"].shape[0]
+        n_in = self.params[0]["kernel"].shape[0]
+        try:
+            h = np.asarray(X, dtype)
+        except (TypeError, ValueError):
+            raise ReglabError("X", f"an array of {np.asarray(X).dtype}", "numbers") from None
         if h.ndim != 2 or h.shape[1] != n_in:
             raise ReglabError("X", f"an array of shape {h.shape}", f"shape [n, {n_in}] (this model's inputs)")
         for layer in self.params[:-1]:
