@@ -57,25 +57,24 @@ def test_an_output_path_that_cannot_be_written_is_one_line(tmp_path, spec, out):
 
 
 def test_a_full_disk_is_one_line_and_keeps_the_folder_written_before(tmp_path, spec):
-    """The disk fills up while a rerun writes: the operating system refuses writes past a size limit (RLIMIT_FSIZE;
+    """The disk fills up while a rerun writes: the operating system refuses writes past a size limit (``ulimit -f``;
     Python ignores SIGXFSZ, so the write fails with EFBIG as it would with ENOSPC on a full disk)."""
-    import resource
+
+    def limited(*args, cwd, env):  # 16 KiB a file: the figures and the report are larger
+        command = ["bash", "-c", 'ulimit -f 16 && exec "$@"', "bash", sys.executable, "-m", "reglab", *args]
+        return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 
     assert reglab("run", str(spec), "--out", "out", cwd=tmp_path).returncode == 0
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if p.is_file()}
-    limit = 16 * 1024  # bytes per file: the figures and the report are larger
     cold = {**os.environ, "REGLAB_CACHE_DIR": str(tmp_path / "cache")}  # the caches cannot be written either
-    done = subprocess.run([sys.executable, "-m", "reglab", "run", str(spec), "--out", "out"], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=300, env=cold,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    done = limited("run", str(spec), "--out", "out", cwd=tmp_path, env=cold)
     assert one_line(done) and "File too large" in done.stderr, done.stderr
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out", "tiny.toml"]  # nothing half-written
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(TINY.split("[[models]]")[0] + '[sweep]\nregularizers = ["l2"]\nlambdas = [0.01]\n')
-    done = subprocess.run([sys.executable, "-m", "reglab", "sweep", str(sweep), "--out", "grid"], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=300, env={**cold, "REGLAB_CACHE_DIR": str(tmp_path / "c2")},
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    done = limited("sweep", str(sweep), "--out", "grid", cwd=tmp_path,
+                   env={**cold, "REGLAB_CACHE_DIR": str(tmp_path / "c2")})
     assert one_line(done) and "File too large" in done.stderr, done.stderr
     assert not [p for p in (tmp_path / "grid").rglob("*") if ".tmp" in p.name]  # whole chunks or none
 

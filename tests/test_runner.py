@@ -74,3 +74,20 @@ def test_cancel_or_leaving_the_loop_starts_no_further_model(seed_split):
     for job, _ in run(jobs, executor="threads", workers=2):
         break
     assert threading.active_count() <= started  # the pool and compiler threads are gone once the loop is left
+
+
+@pytest.mark.parametrize("early_stopping", [None, {"monitor": "val_loss", "patience": 100}])
+def test_snapshots_are_the_params_of_shorter_runs(seed_split, early_stopping):
+    """Snapshot j of a 7-epoch run (every 3 epochs: after 3, 6 and 7) equals the final params of a run of that
+    many epochs from the same seed."""
+    from reglab.engine.history import snapshot_epochs
+
+    config = ModelConfig(hidden=(8, 8), epochs=7, kernel_regularizer=l2(0.01), early_stopping=early_stopping)
+    (_, trained), = run([Job(config, seed_split, snapshots=3)])
+    assert snapshot_epochs(7, 3) == [3, 6, 7]
+    for j, epochs in enumerate(snapshot_epochs(7, 3)):
+        shorter = train_one(ModelConfig(**{**config.to_dict(), "epochs": epochs}), seed_split)
+        for kept, layer in zip(trained.snapshots, shorter.params):
+            np.testing.assert_allclose(kept["kernel"][j], layer["kernel"], rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(kept["bias"][j], layer["bias"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(trained.snapshots[0]["kernel"][-1], trained.params[0]["kernel"])

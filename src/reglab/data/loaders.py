@@ -53,13 +53,18 @@ def read_csv(path, label: str = "label") -> Dataset:
     """A CSV file with a header row: numeric feature columns and a label column named ``label`` holding integers or
     words (``yes``/``no``, ``setosa``, …); the classes are the sorted distinct labels. As spreadsheets export it:
     UTF-8 (with or without a byte-order mark) or UTF-16 with its mark, values separated by commas, semicolons or
-    tabs (whichever the header row uses). Rows keep their file order, so ``validation_split`` takes the file's last rows, as Keras
-    would.
+    tabs (whichever the header row uses). Rows keep their file order, so ``validation_split`` takes the file's last
+    rows, as Keras would.
     """
     path = Path(path)
     if not path.is_file():
         raise ReglabError("data.path", str(path), "an existing CSV file")
-    raw = path.read_bytes()
+    return parse_csv(path.read_bytes(), path, label)
+
+
+def parse_csv(raw: bytes, path, label: str = "label") -> Dataset:
+    """``read_csv`` of the bytes ``raw``; ``path`` (a Path) says where they came from (a file, or an upload's name)
+    for the data set's name and the errors."""
     try:
         text = raw.decode("utf-16" if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig")
     except UnicodeDecodeError as err:

@@ -16,3 +16,10 @@ def with_totals(history: dict) -> dict:
     if "val_data_loss" in h:
         out["val_loss"] = h["val_data_loss"] + h["val_penalty"]
     return out
+
+
+def snapshot_epochs(epochs: int, snapshots: int) -> list[int]:
+    """The epochs (1-based) after which a run asked for ``snapshots`` keeps its params: every ``ceil(epochs /
+    snapshots)`` epochs, and the last epoch."""
+    every = -(-epochs // snapshots)
+    return [min((j + 1) * every, epochs) for j in range(-(-epochs // every))]

@@ -42,6 +42,7 @@ class Program:
     monitor: str | None = None  # early stopping's monitored history key (None: no early stopping)
     maximize: bool = False
     restore_best: bool = False
+    snapshots: int = 0  # keep the params after about this many evenly spaced epochs (history.snapshot_epochs)
 
 
 def plan(config, split) -> tuple[Program, dict]:
@@ -116,7 +117,10 @@ def _mean(x, weight):
 
 def train(program: Program, hparams, data):
     """Train one model from scratch. Returns ``(params, history, info)``: history maps history.KEYS to [epochs]
-    arrays (NaN after an early stop); info holds ``stopped_epoch`` and ``best_epoch`` (1-based, 0 if none).
+    arrays (NaN after an early stop); info holds ``stopped_epoch`` and ``best_epoch`` (1-based, 0 if none) and,
+    with ``program.snapshots``, ``snapshots``: params with a leading axis [S], those after each epoch of
+    ``history.snapshot_epochs`` (after an early stop, those it stopped with; restored best params are the final ones
+    only).
 
     ``data``: ``X_train`` [n_train, n_in] float32, ``y_train`` [n_train] int32, likewise ``X_val``, ``y_val``;
     with ``program.padded``, ``n_train`` and ``n_val`` count the real rows and the rest are padding that no figure
@@ -196,11 +200,34 @@ def train(program: Program, hparams, data):
 
     state = (params, opt.init(params))
     if program.monitor is None:
-        (params, _), history = jax.lax.scan(run_epoch, state, jnp.arange(program.epochs))
+        (params, _), history, snaps = _scan_epochs(program, run_epoch, state, lambda state: state[0])
         info = {"stopped_epoch": jnp.int32(0), "best_epoch": jnp.int32(0)}
     else:
-        params, history, info = _with_early_stopping(program, hparams, run_epoch, state)
+        params, history, info, snaps = _with_early_stopping(program, hparams, run_epoch, state)
+    if program.snapshots:
+        info["snapshots"] = snaps
     return params, history, info
+
+
+def _scan_epochs(program, body, carry, params_of):
+    """``lax.scan`` of ``body`` over the epochs; with ``program.snapshots``, also the params (``params_of(carry)``)
+    after each epoch of history.snapshot_epochs, written in place into one buffer [S, ...] (slot e // every holds
+    the latest epoch of its stretch). Returns (carry, rows, snapshots or None)."""
+    if not program.snapshots:
+        carry, rows = jax.lax.scan(body, carry, jnp.arange(program.epochs))
+        return carry, rows, None
+    every = -(-program.epochs // program.snapshots)
+    slots = -(-program.epochs // every)
+
+    def kept(both, e):
+        inner, snaps = both
+        inner, row = body(inner, e)
+        snaps = jax.tree.map(lambda s, p: s.at[e // every].set(p), snaps, params_of(inner))
+        return (inner, snaps), row
+
+    snaps = jax.tree.map(lambda p: jnp.zeros((slots, *p.shape), p.dtype), params_of(carry))
+    (carry, snaps), rows = jax.lax.scan(kept, (carry, snaps), jnp.arange(program.epochs))
+    return carry, rows, snaps
 
 
 def _with_early_stopping(program, hparams, run_epoch, state):
@@ -228,8 +255,9 @@ def _with_early_stopping(program, hparams, run_epoch, state):
         return (state, best, best_epoch, best_params, wait, stopped_epoch), row
 
     carry = (state, jnp.float32(jnp.inf), jnp.int32(0), state[0], jnp.int32(0), jnp.int32(0))
-    (state, _, best_epoch, best_params, _, stopped_epoch), rows = jax.lax.scan(epoch, carry, jnp.arange(program.epochs))
+    carry, rows, snaps = _scan_epochs(program, epoch, carry, lambda carry: carry[0][0])
+    (state, _, best_epoch, best_params, _, stopped_epoch) = carry
     params = state[0]
     if program.restore_best:  # Keras restores at the end whenever a best epoch was seen
         params = jax.tree.map(lambda b, p: jnp.where(best_epoch > 0, b, p), best_params, params)
-    return params, rows, {"stopped_epoch": stopped_epoch, "best_epoch": best_epoch}
+    return params, rows, {"stopped_epoch": stopped_epoch, "best_epoch": best_epoch}, snaps

@@ -44,24 +44,28 @@ if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs
 
 @dataclass(eq=False, frozen=True)
 class Job:
-    """One model to train: its ``config``, its ``data`` (a Split) and the caller's ``tag``."""
+    """One model to train: its ``config``, its ``data`` (a Split) and the caller's ``tag``; ``snapshots``: keep the
+    params after about this many evenly spaced epochs too (``Trained.snapshots``)."""
 
     config: object
     data: object
     tag: object = None
+    snapshots: int = 0
 
 
 @dataclass
 class Trained:
     """What one training run produced, as NumPy: final params, per-epoch history, and timings in seconds
     (``compile_seconds`` on the first model of each program, else 0). ``info``: ``stopped_epoch`` and
-    ``best_epoch`` of early stopping (1-based; 0 when it did not act)."""
+    ``best_epoch`` of early stopping (1-based; 0 when it did not act). ``snapshots``: for a job that asked, the
+    params after each epoch of ``history.snapshot_epochs`` (arrays with a leading axis [S]), else None."""
 
     params: list
     history: dict
     compile_seconds: float
     train_seconds: float
     info: dict
+    snapshots: list | None = None
 
 
 @dataclass(eq=False)
@@ -119,7 +123,8 @@ def _tasks(jobs) -> list[_Task]:
         padded = group != {(n_train, n_val)}
         if padded:
             data.update(n_train=np.int32(len(s.y_train)), n_val=np.int32(len(s.y_val)))
-        tasks.append(_Task(job, replace(program, n_train=n_train, n_val=n_val, padded=padded), (hparams, data)))
+        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, snapshots=job.snapshots)
+        tasks.append(_Task(job, program, (hparams, data)))
     return tasks
 
 
@@ -129,7 +134,8 @@ def _pad(a, n):
 
 def _trained(out, compile_seconds, seconds) -> Trained:
     params, history, info = jax.tree.map(np.asarray, out)
-    return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()})
+    snapshots = info.pop("snapshots", None)
+    return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()}, snapshots)
 
 
 def default_executor() -> str:
