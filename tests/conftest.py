@@ -21,3 +21,37 @@ def pytest_sessionfinish(session, exitstatus):
 def seed_split():
     """The lecture's data and Keras split: make_moons(100, noise=0.25, random_state=2), last 20% validates."""
     return data.split(data.moons())
+
+
+CHROMIUM = "/usr/lib/chromium/chromium"  # Debian's chromium package (.ci/run installs it)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's Chromium is Debian's: Playwright's own download is not used."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("the page's tests need Debian's chromium: apt-get install -y chromium (.ci/run does)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def explore_url():
+    """``reglab explore``'s app served by uvicorn on a free loopback port, in a thread, for the session."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from reglab.explore.server import make_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(make_app(), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    server.should_exit = True
+    thread.join(30)

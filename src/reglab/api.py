@@ -139,20 +139,22 @@ def _train_study(study, split, rerun, progress):
     return runs, frame, study_report.assemble(study, split, runs, rerun, frame, drawn)
 
 
-def train(named, split, progress=False, executor="auto", window=None):
+def train(named, split, progress=False, executor="auto", window=None, snapshots=0, cancel=None):
     """Train ``[(name, ModelConfig), ...]`` on ``split`` through the engine's runner; yield ``(index, Run)`` as
     each model finishes. With a plotting ``window``, a binary model of two inputs gets its decision boundary
-    measured there (``run.extra``; in this thread, while the other models train). Leaving the loop (an error,
-    Ctrl-C) starts no further model."""
+    measured there (``run.extra``; in this thread, while the other models train); ``snapshots``: runs keep their
+    params after that many evenly spaced epochs (``Run.snapshots``). Leaving the loop (an error, Ctrl-C) or setting
+    ``cancel`` (a threading.Event) starts no further model."""
     from .results import boundary
 
     Job, run = _engine()
     bar = progress_bar("training", len(named)) if progress else None
     try:
-        for job, t in run([Job(config, split, i) for i, (_, config) in enumerate(named)], executor):
+        jobs = [Job(config, split, i, snapshots) for i, (_, config) in enumerate(named)]
+        for job, t in run(jobs, executor, cancel):
             name, config = named[job.tag]
             run = Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds,
-                      t.info)
+                      t.info, t.snapshots)
             if window is not None and boundary.applies(split):
                 run.extra.update(boundary.measure(run, window))
             yield job.tag, run

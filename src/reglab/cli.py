@@ -84,6 +84,21 @@ def run(spec, out, seed, epochs):
     _run(spec, out, seed, epochs, f"reglab run {shlex.quote(spec)}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on; the default answers this machine only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port (0: any free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+def explore(host, port, no_browser):
+    """A page where networks train while you watch: move a control and a path of models around the chosen
+    strength trains, scrub λ and epochs. Opens with the lecture's study."""
+    from .explore.server import serve
+
+    with _one_line_errors("the server stopped."):
+        serve(host, port, open_browser=not no_browser)
+
+
 @main.command("spec")
 @click.argument("name", type=click.Choice(specs.BUILTIN))
 def spec_command(name):

@@ -52,6 +52,7 @@ class Run:
     compile_seconds: float = 0.0
     train_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    snapshots: list | None = field(default=None, repr=False)  # in memory only: engine.runner.Trained.snapshots
 
     @property
     def history(self) -> dict:

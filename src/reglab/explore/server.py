@@ -1,0 +1,211 @@
+"""``reglab explore``'s web server: a Starlette app that serves the page and trains what its controls ask for.
+
+    GET  /              the page (static/index.html, explore.js, explore.css: no library, nothing from a CDN)
+    GET  /api/controls  the controls, their defaults and what each allows (controls.CONTROLS)
+    POST /api/train     {"controls": {...}, "csv": {"name", "text", "label"}?} -> newline-delimited JSON: a
+                        "scene" message (the data, the path's models, the exports), one "model" message per model
+                        as it finishes (payload.model), then "done"; or one "error" message if training fails
+
+A bad request is HTTP 400 with ``{"error": "<one line>"}``, before anything trains. Closing the connection (the
+page does when a control changes again) cancels the work: no further model starts.
+"""
+
+import asyncio
+import json
+import threading
+import time
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .. import data as datasets
+from ..errors import ReglabError
+from . import controls as table
+from . import exports, payload
+
+STATIC = files("reglab.explore") / "static"
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
+MAX_BODY = table.CSV_BYTES + 20_000  # the controls and a CSV file
+
+
+def load_data(controls, csv) -> datasets.Dataset:
+    """The data set the controls name; ``csv`` (``{"name", "text", "label"}``) when they name ``csv``."""
+    name = controls["data"]
+    if name == "csv":
+        if not isinstance(csv, dict) or not isinstance(csv.get("text"), str):
+            raise ReglabError("csv", type(csv).__name__, "an uploaded CSV file when data is csv")
+        text = csv["text"]
+        if len(text.encode()) > table.CSV_BYTES or text.count("\n") > table.CSV_ROWS:
+            raise ReglabError("csv", f"{len(text.encode()):,} bytes, {text.count(chr(10)):,} lines",
+                              f"at most {table.CSV_BYTES:,} bytes and {table.CSV_ROWS:,} rows")
+        label = csv.get("label") or "label"
+        return datasets.parse_csv(text.encode(), Path(Path(str(csv.get("name") or "upload.csv")).name), str(label))
+    if name in table.GENERATED:
+        return datasets.load(name, n=controls["n"], noise=controls["noise"])
+    return datasets.load(name)
+
+
+def prepare(body) -> tuple:
+    """(plan, split, plane, scene message) of a request's JSON body; ReglabError for anything bad."""
+    if not isinstance(body, dict) or set(body) - {"controls", "csv"}:
+        raise ReglabError("request", str(body)[:60], 'a JSON object {"controls": {...}, "csv": {...}}')
+    controls = table.check(body.get("controls", {}))
+    dataset = load_data(controls, body.get("csv"))
+    split = datasets.split(dataset, controls["validation_split"])
+    if len(set(split.y_train.tolist())) < dataset.n_classes:
+        raise ReglabError("validation_split", controls["validation_split"],
+                          "a split that leaves every class some training rows")
+    the_plan = table.plan(controls, split)
+    plane = payload.Plane(split)
+    scene = {"type": "scene", **payload.scene(split, plane), "controls": controls, "strengths": the_plan.strengths,
+             "models": [{"index": i, "strength": s, "seed": seed, "name": name}
+                        for i, (name, s, seed, _) in enumerate(the_plan.models)],
+             "exports": [{kind: make(controls, dataset, s, 0) for kind, make in
+                          (("python", exports.python), ("toml", exports.toml), ("keras", exports.keras))}
+                         for s in the_plan.strengths],
+             "budget": {"work": the_plan.work, "limit": table.BUDGET}}
+    return the_plan, split, plane, scene
+
+
+def _line(message) -> bytes:
+    return (json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n").encode()
+
+
+async def train(request: Request) -> Response:
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        return _bad(ReglabError("request", f"{request.headers['content-length']} bytes", f"at most {MAX_BODY:,}"))
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            return _bad(ReglabError("request", f"over {MAX_BODY:,} bytes", f"at most {MAX_BODY:,}"))
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as err:
+        return _bad(ReglabError("request", raw[:40].decode(errors="replace"), f"JSON ({err})"))
+    try:
+        the_plan, split, plane, scene = await asyncio.to_thread(prepare, body)
+    except ReglabError as err:
+        return _bad(err)
+    return StreamingResponse(_stream(the_plan, split, plane, scene), media_type="application/x-ndjson",
+                             headers={"Cache-Control": "no-store"})
+
+
+async def _stream(the_plan, split, plane, scene):
+    """The scene, then each model as it finishes (trained in a thread of its own), then "done"; leaving early
+    (the page closed the connection) cancels what has not started."""
+    from ..api import train as train_models
+
+    loop, queue, cancel = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
+    start = time.perf_counter()
+    named = [(name, config) for name, _, _, config in the_plan.models]
+    two_d = split.X_train.shape[1] == 2
+
+    def work():
+        try:
+            for i, run in train_models(named, split, window=plane.window if two_d else None,
+                                       snapshots=payload.SNAPSHOTS, cancel=cancel):
+                _, strength, seed, _ = the_plan.models[i]
+                message = payload.model(i, strength, seed, run, plane, len(split.y_val))
+                loop.call_soon_threadsafe(queue.put_nowait, _line(message))
+                if cancel.is_set():
+                    break
+        except ReglabError as err:
+            loop.call_soon_threadsafe(queue.put_nowait, _line({"type": "error", "message": str(err)}))
+        except Exception as err:  # the page shows it; the server keeps serving
+            message = f"training failed: {type(err).__name__}: {err}".splitlines()[0]
+            loop.call_soon_threadsafe(queue.put_nowait, _line({"type": "error", "message": message}))
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=work, name="reglab-explore", daemon=True).start()
+    try:
+        yield _line(scene)
+        while (item := await queue.get()) is not None:
+            yield item
+        yield _line({"type": "done", "seconds": time.perf_counter() - start})
+    finally:
+        cancel.set()
+
+
+def _bad(err: ReglabError) -> Response:
+    return JSONResponse({"error": str(err)}, status_code=400)
+
+
+async def control_table(request: Request) -> Response:
+    return JSONResponse({"controls": {name: {"default": d, "kind": k, "allowed": a}
+                                      for name, (d, k, a) in table.CONTROLS.items()},
+                         "generated": table.GENERATED, "noise": NOISE, "budget": table.BUDGET})
+
+
+# Each generator's own default noise (reglab.data), which the page offers when a data set is picked.
+NOISE = {"moons": 0.25, "circles": 0.1, "xor": 0.0, "gauss": 0.0, "spiral": 0.0, "blobs": 1.0}
+
+
+async def static(request: Request) -> Response:
+    name = request.path_params.get("name", "index.html")
+    path = STATIC / name
+    suffix = Path(name).suffix
+    if suffix not in TYPES or "/" in name or not path.is_file():
+        return JSONResponse({"error": f"path: got {request.url.path!r}; allowed: /, /explore.js, /explore.css"},
+                            status_code=404)
+    return Response(path.read_bytes(), media_type=TYPES[suffix], headers={"Cache-Control": "no-cache"})
+
+
+async def no_icon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
+def warm_up():
+    """Import the engine and compile (or load from the cache) the lecture's program, so that the first page's
+    models start at once: a request whose work is cancelled before it starts still compiles its first program."""
+    from ..api import train as train_models
+
+    the_plan, split, plane, _ = prepare({})
+    cancelled = threading.Event()
+    cancelled.set()
+    list(train_models([(n, c) for n, _, _, c in the_plan.models[:1]], split, snapshots=payload.SNAPSHOTS,
+                      cancel=cancelled))
+
+
+def make_app(warm=True) -> Starlette:
+    """The explorer's ASGI app; ``warm``: compile the lecture's program in the background at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app):
+        thread = threading.Thread(target=warm_up, name="reglab-warm-up", daemon=True)
+        if warm:
+            thread.start()
+        yield
+        if warm:  # a thread still inside XLA when the process exits would abort it
+            await asyncio.to_thread(thread.join)
+
+    return Starlette(routes=[Route("/", static), Route("/api/controls", control_table),
+                             Route("/api/train", train, methods=["POST"]), Route("/favicon.ico", no_icon),
+                             Route("/{name}", static)], lifespan=lifespan)
+
+
+def serve(host="127.0.0.1", port=8765, open_browser=True):
+    """Serve the explorer until Ctrl-C; print its address and open it in a browser."""
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        raise ReglabError("port", port, f"a free port on {host} ({err.strerror or err}); try --port 0") from None
+    url = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{sock.getsockname()[1]}/"
+    server = uvicorn.Server(uvicorn.Config(make_app(), log_level="warning"))
+    print(f"reglab explore: {url}  (Ctrl-C stops it)", flush=True)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, (url,)).start()
+    server.run(sockets=[sock])

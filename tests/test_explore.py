@@ -1,0 +1,202 @@
+"""``reglab explore`` as a person uses it: the page in headless Chromium (Playwright), served by uvicorn, training
+through the real engine. The figures it shows are checked against ``reglab.fit``."""
+
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reglab
+from reglab import data
+from reglab.config import ModelConfig
+
+CURRENT = """() => { const s = window.reglab.state;
+  return s.scene && s.models.find(m => m && m.seed === 0 && m.strength === s.scene.strengths[s.lam]) || null; }"""
+EXPECTED = Path(__file__).parent / "expected"
+
+
+def open_page(page, url, hash_="", everything=True):
+    """Open the page and wait for the model under the λ slider (and, with ``everything``, the whole path)."""
+    page.goto(url + hash_)
+    page.wait_for_function(f"({CURRENT})() !== null", timeout=120_000)
+    if everything:
+        page.wait_for_function("window.reglab.timings.lastModel !== null", timeout=120_000)
+    return page.evaluate(f"({CURRENT})()")
+
+
+def set_control(page, name, value):
+    """Change a control as a person does, then wait for the server's answer (the scene of the new request)."""
+    locator = page.locator(f"#c-{name}")
+    if locator.evaluate("e => e.tagName") == "SELECT":
+        locator.select_option(str(value))
+    else:
+        locator.fill(str(value))
+        locator.dispatch_event("change")
+
+
+def test_the_page_draws_the_lectures_study_and_its_figures_equal_reglab_fit(page, explore_url):
+    shown = open_page(page, explore_url)
+    assert page.evaluate("window.reglab.state.scene.strengths[window.reglab.state.lam]") == 0.001
+    run = reglab.fit(data.split(data.moons()), hidden=(128, 128), learning_rate=0.01, epochs=2000,
+                     kernel_regularizer=reglab.l1(0.001))
+    for key in ("data_loss", "val_data_loss", "penalty", "accuracy", "val_accuracy"):
+        assert shown["final"][key] == pytest.approx(run.final[key], rel=1e-6), key
+    assert shown["final"]["zeros"] == run.kernel_fractions()["zeros"]
+    from reglab.results import boundary
+
+    assert shown["final"]["boundary_length"] == pytest.approx(boundary.measure(run, boundary.SEED_WINDOW)[
+        "boundary_length"], rel=1e-6)
+    assert page.locator("#r-val_accuracy").text_content() == f"0.95 ({round(run.final['val_accuracy'] * 20)} of 20)"
+    assert page.locator("#r-val_data_loss").text_content() == f"{run.final['val_data_loss']:.4g}"
+    assert page.locator("#r-architecture").text_content() == "2 → 128 → 128 → 1"
+    assert "13 models trained" in page.locator("#status").text_content()
+
+
+def test_sliders_redraw_from_the_page_alone(page, explore_url):
+    open_page(page, explore_url, "#epochs=300&width=32")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    pictures = []
+    for lam in (0, 6, 12):
+        page.locator("#lambda").fill(str(lam))
+        pictures.append(page.evaluate("document.getElementById('surface').toDataURL()"))
+        shown = page.evaluate(f"({CURRENT})()")
+        assert page.locator("#r-name").text_content() == shown["name"]
+    assert len(set(pictures)) == 3  # each strength draws its own surface
+    page.locator("#epoch").fill("0")
+    assert page.locator("#r-epoch").text_content() == "19"  # 300 epochs in 16 snapshots: every 19 epochs
+    early = page.evaluate("document.getElementById('surface').toDataURL()")
+    assert early != pictures[-1]
+    assert asked == []  # nothing was asked of the server
+    assert len(page.evaluate("window.reglab.timings.redraws")) == 4
+
+
+CONTROL_VALUES = [("data", "circles"), ("noise", "0.15"), ("n", "60"), ("validation_split", "0.25"), ("layers", "1"),
+                  ("width", "8"), ("activation", "tanh"), ("optimizer", "sgd"), ("learning_rate", "0.05"),
+                  ("batch_size", "16"), ("epochs", "25"), ("strength", "0.01"), ("seeds", "2"),
+                  *[("regularizer", kind) for kind in ("none", "l1", "l1_proximal", "l2", "elastic_net",
+                                                       "group_lasso", "dropout", "weight_decay", "max_norm",
+                                                       "early_stopping")],
+                  ("data", "iris")]
+
+
+def test_every_control_reaches_the_server_and_every_regularizer_trains(page, explore_url):
+    open_page(page, explore_url, "#epochs=20&width=8&layers=1", everything=False)
+    for name, value in CONTROL_VALUES:
+        set_control(page, name, value)
+        wanted = value if name in ("data", "activation", "optimizer", "regularizer") else float(value)
+        page.wait_for_function(f"""() => {{ const s = window.reglab.state.scene;
+            return s && s.controls[{name!r}] == {json.dumps(wanted)}; }}""", timeout=60_000)
+        if name == "regularizer":  # each kind trains its first model
+            page.wait_for_function(f"({CURRENT})() !== null", timeout=60_000)
+    scene = page.evaluate("window.reglab.state.scene")
+    assert scene["n_inputs"] == 4 and scene["axes"] == ["PC 1", "PC 2"] and len(scene["classes"]) == 3
+    assert len(scene["models"]) == 2 * len(scene["strengths"])  # two seeds
+    assert page.locator("#c-noise").is_disabled()  # a bundled set has no noise
+    page.wait_for_function(f"({CURRENT})() !== null", timeout=60_000)
+    assert "iris: 150 samples, 4 inputs, 3 classes" in page.locator("#data-line").text_content()
+
+
+def test_a_csv_upload_trains_and_a_bad_one_shows_its_message_while_the_server_keeps_serving(page, explore_url,
+                                                                                         tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    good = tmp_path / "survey.csv"
+    good.write_text("a,b,c,label\n" + "".join(f"{a:.3f},{b:.3f},{c:.3f},{'yes' if a + b > 0 else 'no'}\n"
+                                              for a, b, c in X))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,label\n1,yes\n2,yes\n")
+    open_page(page, explore_url, "#epochs=20&width=8", everything=False)
+    page.locator("#csv-file").set_input_files(str(bad))
+    page.wait_for_function("document.getElementById('status').className === 'error'")
+    assert page.locator("#status").text_content() == ("bad.csv column 'label': got \"only class 'yes'\"; allowed: at "
+                                                      "least two classes")
+    page.locator("#csv-file").set_input_files(str(good))
+    page.wait_for_function("() => { const s = window.reglab.state.scene; return s && s.n_inputs === 3; }")
+    page.wait_for_function(f"({CURRENT})() !== null", timeout=60_000)
+    scene = page.evaluate("window.reglab.state.scene")
+    assert scene["classes"] == ["no", "yes"] and scene["axes"] == ["PC 1", "PC 2"]
+    assert page.locator("#status").get_attribute("class") == ""
+
+
+def _post(url, body: bytes):
+    request = urllib.request.Request(url + "api/train", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.mark.parametrize("body, says", [
+    (b"{not json", r"^request: got '\{not json'; allowed: JSON"),
+    (b'{"controls": {"epochs": -3}}', r"^epochs: got -3; allowed: an integer >= 1$"),
+    (b'{"controls": {"colour": 1}}', r"^colour: got 1; allowed: a control: data, "),
+    (b'{"controls": {"epochs": 20000, "seeds": 5}}', r"^request: got '.*model-epoch-sample-weights'; allowed: at most"),
+    (b'{"controls": {"data": "csv"}}', r"^csv: got 'NoneType'; allowed: an uploaded CSV file"),
+    (b'[1, 2]', r"^request: got '\[1, 2\]'; allowed: a JSON object"),
+    (b'{"controls": {"data": "csv"}, "csv": {"text": "' + b"x" * 2_100_000 + b'"}}', r"^request: got"),
+])
+def test_bad_requests_are_400_with_one_line_and_the_server_keeps_serving(explore_url, body, says):
+    status, answer = _post(explore_url, body)
+    message = json.loads(answer)["error"]
+    assert status == 400 and re.search(says, message) and "\n" not in message
+    status, answer = _post(explore_url, b'{"controls": {"epochs": 2, "width": 4}}')
+    assert status == 200 and json.loads(answer.splitlines()[-1])["type"] == "done"
+
+
+def test_an_over_budget_change_shows_the_budget_in_the_page(page, explore_url):
+    open_page(page, explore_url, "#epochs=20&width=8", everything=False)
+    set_control(page, "seeds", "5")
+    set_control(page, "epochs", "20000")
+    set_control(page, "width", "512")
+    page.wait_for_function("document.getElementById('status').className === 'error'")
+    assert "allowed: at most 2.9e+11" in page.locator("#status").text_content()
+
+
+def test_the_exports_reproduce_the_model(page, explore_url, tmp_path):
+    shown = open_page(page, explore_url, "#epochs=150&width=16&strength=0.01", everything=False)
+    texts = {}
+    for kind in ("python", "toml", "keras"):
+        page.locator(f"#export-{kind}").click()
+        texts[kind] = page.locator("#export-text").text_content()
+    (tmp_path / "snippet.py").write_text(texts["python"])
+    done = subprocess.run([sys.executable, str(tmp_path / "snippet.py")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    final = eval(done.stdout.strip(), {"nan": float("nan")})  # a dict of floats
+    assert final["val_data_loss"] == pytest.approx(shown["final"]["val_data_loss"], rel=1e-6)
+    (tmp_path / "model.toml").write_text(texts["toml"])
+    study = reglab.spec.read(tmp_path / "model.toml")
+    assert study.models[0][1] == ModelConfig(hidden=(16, 16), learning_rate=0.01, epochs=150,
+                                             kernel_regularizer=reglab.l1(0.01))
+    assert texts["keras"] == (EXPECTED / "keras_l1.py").read_text()
+
+
+def test_the_address_reopens_the_same_state(page, explore_url, context):
+    open_page(page, explore_url, "#epochs=40&width=8&regularizer=l2&strength=0.01", everything=False)
+    page.locator("#lambda").fill("3")
+    page.locator("#epoch").fill("5")
+    again = context.new_page()
+    shown = open_page(again, page.url, everything=False)
+    state = again.evaluate("window.reglab.state")
+    assert state["lam"] == 3 and state["epoch"] == 5 and state["controls"]["regularizer"] == "l2"
+    assert shown["strength"] == again.evaluate("window.reglab.state.scene.strengths[3]")
+    assert again.locator("#r-epoch").text_content() == "18"  # 40 epochs, every 3: the sixth snapshot
+
+
+def test_two_tabs_train_at_once(context, explore_url):
+    one, two = context.new_page(), context.new_page()
+    one.goto(explore_url + "#epochs=60&width=8&regularizer=l2")
+    two.goto(explore_url + "#epochs=60&width=8&regularizer=dropout&strength=0.2")
+    for tab in (one, two):
+        tab.wait_for_function("window.reglab.timings.lastModel !== null", timeout=120_000)
+    assert one.evaluate("window.reglab.state.scene.controls.regularizer") == "l2"
+    assert two.evaluate("window.reglab.state.scene.strengths") == [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
+                                                                    0.5]  # dropout rates around 0.2, from 0
+    assert two.evaluate("window.reglab.state.models.filter(Boolean).length") == 11
