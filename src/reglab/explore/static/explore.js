@@ -545,8 +545,8 @@ function drawPath() {
     ctx.fillStyle = "#333"; ctx.font = "11px system-ui";
     ctx.fillText(title, area.x0 + 4, area.y0 - 4);
     ctx.font = "10px system-ui";
-    ctx.fillText(log ? `1e${lo.toFixed(1)}` : fmt(lo), area.x0 - 40, area.y1);
-    ctx.fillText(log ? `1e${hi.toFixed(1)}` : fmt(hi), area.x0 - 40, area.y0 + 8);
+    ctx.fillText(fmt(log ? 10 ** lo : lo), area.x0 - 40, area.y1);
+    ctx.fillText(fmt(log ? 10 ** hi : hi), area.x0 - 40, area.y0 + 8);
     ctx.fillText(fmt(strengths[0]), area.x0, area.y1 + 12);
     const last = fmt(strengths[strengths.length - 1]);
     ctx.fillText(last, area.x1 - ctx.measureText(last).width, area.y1 + 12);
