@@ -7,8 +7,8 @@ X, y = make_moons(100, noise=0.25, random_state=2)
 keras.utils.set_random_seed(0)
 model = keras.Sequential([
     keras.Input((X.shape[1],)),
-    layers.Dense(16, activation="relu", kernel_regularizer=regularizers.l1(0.01)),
-    layers.Dense(16, activation="relu", kernel_regularizer=regularizers.l1(0.01)),
+    layers.Dense(16, activation="relu", kernel_regularizer=regularizers.L1(0.01)),
+    layers.Dense(16, activation="relu", kernel_regularizer=regularizers.L1(0.01)),
     layers.Dense(1, activation="sigmoid"),
 ])
 model.compile(loss="binary_crossentropy", optimizer=optimizers.Adam(0.01), metrics=["accuracy"])

@@ -1,144 +1,169 @@
-"""The page's model, taken away: a reglab Python snippet, a TOML spec for ``reglab run``, and a Keras script that
-trains it as the lecture's notebook cell does. Each is text made from the checked controls, one strength and one
-seed; ``data`` is the Dataset (its name and its generator's arguments, ``Dataset.params``)."""
+"""A model taken away from the page: a reglab Python snippet, a TOML spec for ``reglab run``, and a Keras script
+that trains it as the lecture's notebook cell does. Each is text made from the model's ModelConfig, its Dataset
+(name and generator arguments, ``Dataset.params``) and the validation split."""
 
 import json
 
-SPEC_REGULARIZER = {"l1": "l1({s:g})", "l1_proximal": "l1({s:g}, method=proximal)", "l2": "l2({s:g})",
-                    "elastic_net": "l1_l2(l1={s:g}, l2={s:g})", "group_lasso": "group_lasso({s:g}, groups=units)"}
-PYTHON_REGULARIZER = {"l1": "reglab.l1({s:g})", "l1_proximal": 'reglab.l1({s:g}, method="proximal")',
-                      "l2": "reglab.l2({s:g})", "elastic_net": "reglab.l1_l2(l1={s:g}, l2={s:g})",
-                      "group_lasso": 'reglab.group_lasso({s:g}, groups="units")'}
+from ..config import ModelConfig
+
+ALWAYS = ("hidden", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "seed")
 
 
-def _setting(controls, strength) -> tuple[str, str] | None:
-    """(ModelConfig field, value) of the regularizer, in a reglab spelling for Python ({} in place of the value)."""
-    kind = controls["regularizer"]
-    if kind in PYTHON_REGULARIZER:
-        return "kernel_regularizer", PYTHON_REGULARIZER[kind].format(s=strength)
-    if kind == "early_stopping":
-        return "early_stopping", f'{{"monitor": "val_data_loss", "patience": {int(strength)}}}'
-    if kind != "none":
-        return kind, f"{strength:g}"
-    return None
+def changed(config: ModelConfig) -> dict:
+    """The config's settings that differ from the defaults, and the network and training ones always."""
+    out, default = config.to_dict(), ModelConfig().to_dict()
+    return {k: v for k, v in out.items() if k in ALWAYS or v != default[k]}
 
 
-def _model_lines(controls, seed):
-    c = controls
-    return [("hidden", repr((c["width"],) * c["layers"])), ("activation", json.dumps(c["activation"])),
-            ("optimizer", json.dumps(c["optimizer"])), ("learning_rate", f"{c['learning_rate']:g}"),
-            ("batch_size", str(c["batch_size"])), ("epochs", str(c["epochs"])), ("seed", str(seed))]
+def _py(v) -> str:
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(map(_py, v)) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_py(x)}" for k, x in v.items()) + "}"
+    return repr(v)
+
+
+def _toml(v) -> str:
+    if v is None:
+        return '"none"'  # TOML has no null; a list of per-layer settings spells a gap "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(map(_toml, v)) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_toml(x)}" for k, x in v.items() if x is not None) + "}"
+    return repr(v)
 
 
 def _load(data) -> str:
     """The reglab call that loads ``data``."""
     if "path" in data.params:
         return f"reglab.data.read_csv({json.dumps(data.params['path'])}, label={json.dumps(data.params['label'])})"
-    args = "".join(f", {k}={json.dumps(v)}" for k, v in data.params.items())
+    args = "".join(f", {k}={_py(v)}" for k, v in data.params.items())
     return f"reglab.data.load({json.dumps(data.name)}{args})"
 
 
-def python(controls, data, strength, seed) -> str:
+def python(config, data, validation_split, name="model") -> str:
     """A snippet that trains the model with ``reglab.fit`` and prints its final figures."""
-    load = _load(data)
-    settings = _model_lines(controls, seed) + [s for s in [_setting(controls, strength)] if s]
-    body = ",\n    ".join(f"{k}={v}" for k, v in settings)
+    body = "".join(f"    {k}={_py(v)},\n" for k, v in changed(config).items())
     return (f"import reglab\n\n"
-            f"data = reglab.data.split({load}, validation_split={controls['validation_split']:g})\n"
-            f"run = reglab.fit(\n    data,\n    {body},\n)\n"
+            f"data = reglab.data.split({_load(data)}, validation_split={validation_split:g})\n"
+            f"run = reglab.fit(\n    data,\n    name={json.dumps(name)},\n{body})\n"
             f"print(run.final)\n")
 
 
-def toml(controls, data, strength, seed) -> str:
-    """A spec for ``reglab run SPEC.toml``: the data, the network and this one model."""
-    c = controls
-    name = "csv" if "path" in data.params else data.name
-    lines = ['name = "explore"', "", "[data]", f"name = {json.dumps(name)}"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in data.params.items()]
-    lines += [f"validation_split = {c['validation_split']:g}", "", "[defaults]"]
-    lines += [f"{k} = {v}" for k, v in _model_lines(c, seed)
-              if k != "hidden"] + [f"hidden = {json.dumps([c['width']] * c['layers'])}"]
-    lines += ["", "[[models]]", f"name = {json.dumps(_label(c, strength))}"]
-    kind = c["regularizer"]
-    if kind in SPEC_REGULARIZER:
-        lines.append(f"kernel_regularizer = {json.dumps(SPEC_REGULARIZER[kind].format(s=strength))}")
-    elif kind == "early_stopping":
-        lines.append(f'early_stopping = {{monitor = "val_data_loss", patience = {int(strength)}}}')
-    elif kind != "none":
-        lines.append(f"{kind} = {strength:g}")
+def toml(config, data, validation_split, name="model") -> str:
+    """A spec for ``reglab run SPEC.toml``: the data and this one model."""
+    kind = "csv" if "path" in data.params else data.name
+    lines = ['name = "explore"', "", "[data]", f"name = {json.dumps(kind)}"]
+    lines += [f"{k} = {_toml(v)}" for k, v in data.params.items()]
+    lines += [f"validation_split = {validation_split:g}", "", "[[models]]", f"name = {json.dumps(name)}"]
+    lines += [f"{k} = {_toml(v)}" for k, v in changed(config).items() if v is not None]
     return "\n".join(lines) + "\n"
 
 
-def _label(controls, strength):
-    return "none" if controls["regularizer"] == "none" else f"{controls['regularizer']} {strength:g}"
-
-
-KERAS_REGULARIZER = {"l1": "regularizers.l1({s:g})", "l2": "regularizers.l2({s:g})",
-                     "elastic_net": "regularizers.l1_l2(l1={s:g}, l2={s:g})",
-                     "l1_proximal": "regularizers.l1({s:g})", "group_lasso": "GroupLasso({s:g})"}
-KERAS_NOTES = {
-    "l1_proximal": "# Keras has no proximal L1: this is its l1 (a subgradient), which makes no exact zeros under Adam.",
-    "group_lasso": "# Keras has no group lasso: this regularizer adds its value to the loss (a subgradient, no exact "
-                   "zeros),\n# where reglab takes a proximal step.",
-}
 GROUP_LASSO_CLASS = '''
 
 class GroupLasso(regularizers.Regularizer):
-    """lam * sum over units of the L2 norm of the unit's incoming weights (a kernel column)."""
+    """lam * the sum of the L2 norms of the kernel's columns (each unit's incoming weights; axis=1: its rows, each
+    input's outgoing weights)."""
 
-    def __init__(self, lam):
-        self.lam = lam
+    def __init__(self, lam, axis=0):
+        self.lam, self.axis = lam, axis
 
     def __call__(self, w):
-        return self.lam * keras.ops.sum(keras.ops.sqrt(keras.ops.sum(w * w, axis=0)))
+        return self.lam * keras.ops.sum(keras.ops.sqrt(keras.ops.sum(w * w, axis=self.axis)))
 '''
+MONITOR = {"val_data_loss": "val_loss", "data_loss": "loss"}  # Keras's losses include the penalty
 
 
-def keras(controls, data, strength, seed) -> str:
+def _keras_regularizer(r, notes) -> str | None:
+    """Keras's spelling of a reglab Regularizer (None: none); what Keras lacks goes into ``notes``."""
+    if r is None:
+        return None
+    parts = []
+    if r.l1 and r.l2:
+        parts.append(f"regularizers.L1L2(l1={r.l1:g}, l2={r.l2:g})")
+    elif r.l1:
+        parts.append(f"regularizers.L1({r.l1:g})")
+    elif r.l2:
+        parts.append(f"regularizers.L2({r.l2:g})")
+    if r.proximal:
+        notes.add("# Keras has no proximal L1: its l1 is a subgradient, which makes no exact zeros under Adam.")
+    if r.group:
+        parts.append(f"GroupLasso({r.group:g}{'' if r.groups == 'units' else ', axis=1'})")
+        notes.add("# Keras has no group lasso: GroupLasso adds its value to the loss (a subgradient, no exact "
+                  "zeros),\n# where reglab takes a proximal step.")
+    if len(parts) > 1:
+        notes.add("# Keras takes one regularizer per weight: the second of two is left out here.")
+    return parts[0] if parts else None
+
+
+def keras(config, data, validation_split, name="model") -> str:
     """The lecture's notebook cell for this model: the data, a Sequential MLP, compile, fit with
-    validation_split, as Keras 3 runs it (reglab's defaults are Keras's, so the two train the same model up to
-    random numbers)."""
-    c, kind, binary = controls, controls["regularizer"], data.n_classes == 2
-    if data.name == "moons":
+    validation_split, for Keras 3 (reglab's defaults are Keras's: the two train the same model up to random
+    numbers)."""
+    notes, binary = set(), data.n_classes == 2
+    if data.name == "moons" and "path" not in data.params:
         p = data.params
         load = (f"from sklearn.datasets import make_moons\n\n"
                 f"X, y = make_moons({p['n']}, noise={p['noise']:g}, random_state={p['seed']})")
     else:
         load = f"import reglab  # the page's data\n\nd = {_load(data)}\nX, y = d.X, d.y"
-    layer_args = f'activation="{c["activation"]}"'
-    if kind in KERAS_REGULARIZER:
-        layer_args += f", kernel_regularizer={KERAS_REGULARIZER[kind].format(s=strength)}"
-    if kind == "max_norm":
-        layer_args += f", kernel_constraint=constraints.MaxNorm({strength:g})"
-    layers = []
-    for _ in range(c["layers"]):
-        layers.append(f"    layers.Dense({c['width']}, {layer_args}),")
-        if kind == "dropout":
-            layers.append(f"    layers.Dropout({strength:g}),")
-    out_units, out_act, loss = (1, "sigmoid", "binary_crossentropy") if binary else \
-        ("n_classes", "softmax", "sparse_categorical_crossentropy")
-    if kind == "weight_decay":
-        opt = f"optimizers.AdamW({c['learning_rate']:g}, weight_decay={strength:g})" if c["optimizer"] == "adam" \
-            else f"optimizers.SGD({c['learning_rate']:g}, weight_decay={strength:g})"
-    else:
-        opt = f"optimizers.{'Adam' if c['optimizer'] == 'adam' else 'SGD'}({c['learning_rate']:g})"
-    callbacks = (f", callbacks=[callbacks.EarlyStopping(monitor=\"val_loss\", patience={int(strength)})]"
-                 if kind == "early_stopping" else "")
-    used = ["layers", "optimizers"] + [m for m, needed in (("callbacks", kind == "early_stopping"),
-                                                            ("constraints", kind == "max_norm"),
-                                                            ("regularizers", kind in KERAS_REGULARIZER)) if needed]
-    lines = ["import keras", f"from keras import {', '.join(sorted(used))}", load + "\n"]
-    if kind == "group_lasso":
-        lines[-1] = load + GROUP_LASSO_CLASS
-    if kind in KERAS_NOTES:
-        lines.append(KERAS_NOTES[kind])
+    kernels, biases = config.kernel_regularizers(), config.bias_regularizers()
+    activity, rates, norms = config.activity_regularizers(), config.dropout_rates(), config.max_norms()
+    dense = []
+    for i, units in enumerate([*config.hidden, "1" if binary else "n_classes"]):
+        hidden = i < len(config.hidden)
+        args = [str(units), f'activation="{config.activation if hidden else ("sigmoid" if binary else "softmax")}"']
+        for keyword, r in (("kernel_regularizer", kernels[i]), ("bias_regularizer", biases[i]),
+                           ("activity_regularizer", activity[i] if hidden else None)):
+            spelled = _keras_regularizer(r, notes)
+            if spelled:
+                args.append(f"{keyword}={spelled}")
+        if norms[i] is not None:
+            args.append(f"kernel_constraint=constraints.MaxNorm({norms[i]:g})")
+        dense.append(f"    layers.Dense({', '.join(args)}),")
+        if hidden and rates[i]:
+            dense.append(f"    layers.Dropout({rates[i]:g}),")
+    c = config
+    opt = [f"{c.learning_rate:g}"]
+    if c.optimizer == "adam":
+        opt += [f"{k}={getattr(c, k):g}" for k, d in (("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-7))
+                if getattr(c, k) != d]
+    elif c.momentum:
+        opt.append(f"momentum={c.momentum:g}")
+    if c.weight_decay:
+        opt.append(f"weight_decay={c.weight_decay:g}")  # decoupled in Keras 3, as in reglab
+    callbacks = ""
+    if c.early_stopping is not None:
+        es = c.early_stopping
+        callbacks = (f", callbacks=[callbacks.EarlyStopping(monitor=\"{MONITOR.get(es.monitor, es.monitor)}\", "
+                     f"patience={es.patience}, min_delta={es.min_delta:g}, "
+                     f"restore_best_weights={es.restore_best_weights}, start_from_epoch={es.start_from_epoch})]")
+    text = "\n".join(dense)
+    used = sorted({"layers", "optimizers"} | {m for m in ("callbacks", "constraints", "regularizers")
+                                              if f"{m}." in text + callbacks or (m == "regularizers" and
+                                                                                 "GroupLasso" in text)})
+    lines = ["import keras", f"from keras import {', '.join(used)}",
+             load + (GROUP_LASSO_CLASS if "GroupLasso" in text else "\n"), *sorted(notes)]
     if not binary:
         lines.append("n_classes = len(set(y.tolist()))")
-    lines += [f"keras.utils.set_random_seed({seed})", "model = keras.Sequential([",
-              f"    keras.Input(({'X.shape[1]'},)),", *layers,
-              f"    layers.Dense({out_units}, activation=\"{out_act}\"),", "])",
-              f'model.compile(loss="{loss}", optimizer={opt}, metrics=["accuracy"])',
-              f"history = model.fit(X, y, epochs={c['epochs']}, batch_size={c['batch_size']}, "
-              f"validation_split={c['validation_split']:g}{callbacks}, verbose=0)",
+    lines += [f"keras.utils.set_random_seed({c.seed})", "model = keras.Sequential([", "    keras.Input((X.shape[1],)),",
+              *dense, "])",
+              f'model.compile(loss="{"binary_crossentropy" if binary else "sparse_categorical_crossentropy"}", '
+              f'optimizer=optimizers.{"Adam" if c.optimizer == "adam" else "SGD"}({", ".join(opt)}), '
+              'metrics=["accuracy"])',
+              f"history = model.fit(X, y, epochs={c.epochs}, batch_size={c.batch_size}, "
+              f"validation_split={validation_split:g}{callbacks}, verbose=0)",
               'print({k: v[-1] for k, v in history.history.items()})']
     return "\n".join(lines) + "\n"
+
+
+def all_three(config, data, validation_split, name="model") -> dict:
+    return {kind: make(config, data, validation_split, name) for kind, make in
+            (("python", python), ("toml", toml), ("keras", keras))}

@@ -62,11 +62,11 @@ def prepare(body) -> tuple:
                           "a split that leaves every class some training rows")
     the_plan = table.plan(controls, split)
     plane = payload.Plane(split)
+    seed0 = {s: (name, config) for name, s, seed, config in the_plan.models if seed == 0}
     scene = {"type": "scene", **payload.scene(split, plane), "controls": controls, "strengths": the_plan.strengths,
              "models": [{"index": i, "strength": s, "seed": seed, "name": name}
                         for i, (name, s, seed, _) in enumerate(the_plan.models)],
-             "exports": [{kind: make(controls, dataset, s, 0) for kind, make in
-                          (("python", exports.python), ("toml", exports.toml), ("keras", exports.keras))}
+             "exports": [exports.all_three(seed0[s][1], dataset, controls["validation_split"], seed0[s][0])
                          for s in the_plan.strengths],
              "budget": {"work": the_plan.work, "limit": table.BUDGET}}
     return the_plan, split, plane, scene
