@@ -200,3 +200,44 @@ def test_two_tabs_train_at_once(context, explore_url):
     assert two.evaluate("window.reglab.state.scene.strengths") == [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
                                                                     0.5]  # dropout rates around 0.2, from 0
     assert two.evaluate("window.reglab.state.models.filter(Boolean).length") == 11
+
+
+def test_a_sweep_writes_a_page_that_needs_no_server(page, tmp_path):
+    result = reglab.sweep("moons", regularizers=["l2", "dropout"], lambdas=[1e-3, 0.1], rates=[0.1, 0.5], seeds=2,
+                          epochs=40, hidden=(8, 8), learning_rate=0.01, out=tmp_path / "grid", progress=False)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto((tmp_path / "grid" / "explorer.html").as_uri() + "#family=dropout&lam=1")
+    page.wait_for_function(f"({CURRENT})() !== null")
+    assert [Path(u).name for u in asked] == ["explorer.html"]  # nothing else is fetched
+    frame = result.frame.set_index("name")
+    name = page.locator("#r-name").text_content()
+    assert name == "dropout(0.5) seed 0"
+    assert page.evaluate(f"({CURRENT})().final.val_data_loss") == pytest.approx(frame.loc[name, "val_data_loss"],
+                                                                                 rel=1e-6)
+    page.locator("#family").select_option("l2")
+    page.locator("#lambda").fill("0")
+    assert page.locator("#r-name").text_content() == "l2(0.001) seed 0"
+    page.locator("#epoch").fill("9")  # a sweep keeps final weights: the slider walks the history
+    assert page.locator("#r-epoch").text_content() == "10"
+    history = reglab.load_sweep(tmp_path / "grid", per="epoch")
+    row = history[(history["index"] == frame.loc["l2(0.001) seed 0", "index"]) & (history["epoch"] == 10)]
+    assert page.locator("#r-val_data_loss").text_content() == f"{row['val_data_loss'].iloc[0]:.4g}"
+
+
+def test_a_saved_page_never_replaces_a_file_reglab_did_not_write(tmp_path):
+    reglab.sweep("moons", regularizers=["l2"], lambdas=[1e-3], seeds=1, epochs=5, hidden=(4,), out=tmp_path / "g",
+                 progress=False, report=False)
+    mine = tmp_path / "notes.html"
+    mine.write_text("<p>my notes</p>")
+    command = [sys.executable, "-m", "reglab", "explore", str(tmp_path / "g"), "--save"]
+    done = subprocess.run([*command, str(mine)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.startswith("reglab: error: save: got ") and "\n" not in \
+        done.stderr.strip() and mine.read_text() == "<p>my notes</p>"
+    page = tmp_path / "page.html"
+    for _ in range(2):  # a page reglab wrote is replaced
+        done = subprocess.run([*command, str(page)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert "window.REGLAB_STATIC" in page.read_text()
+    done = subprocess.run([sys.executable, "-m", "reglab", "explore", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2 and "sweep: got" in done.stderr

@@ -5,6 +5,7 @@ Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) a
 """
 
 import shlex
+from pathlib import Path
 import signal
 import sys
 from contextlib import contextmanager
@@ -90,13 +91,27 @@ def run(spec, out, seed, epochs):
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port (0: any free one).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
-def explore(host, port, no_browser):
+@click.option("--save", type=click.Path(), help="Write the page, with its models inside, to this HTML file "
+              "instead of serving it (no server needed to open it).")
+@click.argument("sweep", required=False, type=click.Path())
+def explore(host, port, no_browser, save, sweep):
     """A page where networks train while you watch: move a control and a path of models around the chosen
-    strength trains, scrub λ and epochs. Opens with the lecture's study."""
+    strength trains, scrub λ and epochs. Opens with the lecture's study; with SWEEP (a sweep's folder), shows that
+    finished sweep instead."""
+    from .explore import static_page
     from .explore.server import serve
 
-    with _one_line_errors("the server stopped."):
-        serve(host, port, open_browser=not no_browser)
+    with _one_line_errors("the server stopped." if not save else "nothing was written."):
+        page = None
+        if sweep:
+            if not (Path(sweep) / "sweep.json").is_file():
+                raise ReglabError("sweep", sweep, "a sweep's folder (one holding sweep.json)")
+            page = static_page.html(static_page.sweep_data(sweep))
+        if save:
+            data = static_page.sweep_data(sweep) if sweep else static_page.study_data()
+            click.echo(f"page: {static_page.save(save, data)}")
+            return
+        serve(host, port, open_browser=not no_browser, page=page)
 
 
 @main.command("spec")

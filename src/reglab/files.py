@@ -3,7 +3,7 @@ it. The one place reglab writes outputs and caches from."""
 
 import os
 import shutil
-import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,10 +16,12 @@ def leftovers(folder: Path):
 
 
 def write_atomic(path, data: bytes | str) -> None:
-    """Write ``data`` to the file ``path`` through a temporary file and a rename."""
+    """Write ``data`` to the file ``path`` through a temporary file and a rename; the file gets the permissions the
+    umask gives a new file (as ``open`` would), not a temporary file's owner-only ones."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)

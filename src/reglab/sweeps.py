@@ -68,11 +68,13 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", prog
         frame = store.frame()
         seconds = time.perf_counter() - start
         if report:
+            from .explore.static_page import html, sweep_data
             from .views.sweep_report import sweep_files
 
             for name, blob in sweep_files(store, split, frame, rerun or f"reglab sweep --out {out}", seconds,
                                           title).items():
                 write_atomic(store.folder / name, blob)
+            write_atomic(store.folder / "explorer.html", html(sweep_data(store.folder, split)))  # the page
     return SweepResult(out, frame, split, seconds, sum(len(chunks[c]) for c in todo))
 
 

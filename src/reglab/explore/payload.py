@@ -67,13 +67,17 @@ def scene(split, plane) -> dict:
 
 def model(index, strength, seed, run: Run, plane, n_val) -> dict:
     """One trained model: its history, per-snapshot surface and weight histogram, its final params, figures and
-    live units. ``n_val``: validation rows (accuracies are also given as counts of them)."""
+    live units. ``n_val``: validation rows (accuracies are also given as counts of them). A run trained with
+    SNAPSHOTS snapshots is drawn at each; one without (a sweep's, from its store) at its final epoch only."""
     epochs = len(run.recorded["data_loss"])
-    kept = snapshot_epochs(epochs, SNAPSHOTS)
+    if run.snapshots is None:
+        kept, snapshots = [run.final_epoch], [{k: v[None] for k, v in layer.items()} for layer in run.params]
+    else:
+        kept, snapshots = snapshot_epochs(epochs, SNAPSHOTS), run.snapshots
     inputs = plane.to_inputs(plane.cells).astype(np.float32)
     surfaces, winners, counts, zeros = [], [], [], []
     for j in range(len(kept)):
-        params = [{k: v[j] for k, v in layer.items()} for layer in run.snapshots]
+        params = [{k: v[j] for k, v in layer.items()} for layer in snapshots]
         proba = Run("", run.config, {}, params, run.classes).predict_proba(inputs, np.float32)
         if proba.shape[1] == 2:
             surfaces.append(proba[:, 1])

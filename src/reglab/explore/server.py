@@ -15,7 +15,6 @@ import json
 import threading
 import time
 from contextlib import asynccontextmanager
-from importlib.resources import files
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -26,9 +25,8 @@ from starlette.routing import Route
 from .. import data as datasets
 from ..errors import ReglabError
 from . import controls as table
-from . import exports, payload
+from . import STATIC, exports, payload
 
-STATIC = files("reglab.explore") / "static"
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
 MAX_BODY = table.CSV_BYTES + 20_000  # the controls and a CSV file
 
@@ -173,8 +171,9 @@ def warm_up():
                       cancel=cancelled))
 
 
-def make_app(warm=True) -> Starlette:
-    """The explorer's ASGI app; ``warm``: compile the lecture's program in the background at start-up."""
+def make_app(warm=True, page=None) -> Starlette:
+    """The explorer's ASGI app; ``warm``: compile the lecture's program in the background at start-up; ``page``:
+    HTML to serve at / instead of the training page."""
 
     @asynccontextmanager
     async def lifespan(app):
@@ -185,13 +184,17 @@ def make_app(warm=True) -> Starlette:
         if warm:  # a thread still inside XLA when the process exits would abort it
             await asyncio.to_thread(thread.join)
 
-    return Starlette(routes=[Route("/", static), Route("/api/controls", control_table),
+    async def saved(request: Request) -> Response:
+        return Response(page, media_type=TYPES[".html"])
+
+    return Starlette(routes=[Route("/", saved if page else static), Route("/api/controls", control_table),
                              Route("/api/train", train, methods=["POST"]), Route("/favicon.ico", no_icon),
                              Route("/{name}", static)], lifespan=lifespan)
 
 
-def serve(host="127.0.0.1", port=8765, open_browser=True):
-    """Serve the explorer until Ctrl-C; print its address and open it in a browser."""
+def serve(host="127.0.0.1", port=8765, open_browser=True, page=None):
+    """Serve the explorer until Ctrl-C; print its address and open it in a browser. ``page``: a saved page's HTML
+    to serve at / instead (a finished sweep's)."""
     import socket
     import webbrowser
 
@@ -204,7 +207,7 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     except OSError as err:
         raise ReglabError("port", port, f"a free port on {host} ({err.strerror or err}); try --port 0") from None
     url = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{sock.getsockname()[1]}/"
-    server = uvicorn.Server(uvicorn.Config(make_app(), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(warm=page is None, page=page), log_level="warning"))
     print(f"reglab explore: {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()

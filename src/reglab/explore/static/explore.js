@@ -5,7 +5,8 @@
 
 const GROUPS = {
   data: ["data", "noise", "n", "validation_split"], network: ["layers", "width", "activation"],
-  training: ["optimizer", "learning_rate", "batch_size", "epochs"], regularization: ["regularizer", "strength", "seeds"],
+  training: ["optimizer", "learning_rate", "batch_size", "epochs"],
+  regularization: ["regularizer", "strength", "seeds"],
 };
 const LABELS = {validation_split: "validation split", learning_rate: "learning rate", batch_size: "batch size",
                 strength: "λ / rate", n: "samples"};
@@ -66,6 +67,7 @@ function showControls(values) {
     const input = $("c-" + name);
     if (input) input.value = value;
   }
+  if (!state.table) return;  // a saved page has no controls
   const generated = state.table.generated.includes(values.data);
   $("c-noise").disabled = $("c-n").disabled = !generated;
 }
@@ -90,10 +92,11 @@ function controlChanged(name) {
 
 function fromHash() {
   const params = new URLSearchParams(location.hash.slice(1)), values = {};
-  for (const [name, spec] of Object.entries(state.table.controls)) {
+  for (const [name, spec] of Object.entries(state.table ? state.table.controls : {})) {
     values[name] = params.has(name) ? (spec.kind === "choice" ? params.get(name) : Number(params.get(name)))
       : spec.default;
   }
+  if (params.has("family")) values.family = params.get("family");  // a saved page's path
   return {values, lam: params.has("lam") ? Number(params.get("lam")) : null,
           epoch: params.has("epoch") ? Number(params.get("epoch")) : null};
 }
@@ -101,6 +104,7 @@ function fromHash() {
 function toHash() {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(state.controls)) params.set(name, value);
+  if (state.static) params.set("family", $("family").value);
   params.set("lam", state.lam);
   params.set("epoch", state.epoch);
   history.replaceState(null, "", "#" + params.toString());
@@ -173,14 +177,14 @@ function receive(message, keep) {
     toHash();
     redraw();
   } else if (message.type === "model") {
-    message.decoded = decode(message);
+    if (message.history) message.decoded = decode(message);  // a sweep's other seeds bring their figures only
     state.models[message.index] = message;
     const now = performance.now() - timings.requestStart;
     if (timings.firstModel === null) timings.firstModel = now;
     const arrived = state.models.filter(Boolean).length, total = state.scene.models.length;
     status(`trained ${arrived} of ${total} models`, false);
     const current = modelAt(state.lam);
-    if (current === message || (message.strength === state.scene.strengths[state.lam])) redraw();
+    if (current === message) redraw();
     else drawPath();
   } else if (message.type === "done") {
     timings.lastModel = performance.now() - timings.requestStart;
@@ -198,8 +202,8 @@ function decode(m) {
   return {history, params, surface: b64(m.surface, Uint8Array), winner: m.winner ? b64(m.winner, Uint8Array) : null};
 }
 
-function modelAt(lam, seed = 0) {
-  const strength = state.scene.strengths[lam];
+function modelAt(lam) {
+  const strength = state.scene.strengths[lam], seed = state.scene.first_seed || 0;
   return state.models.find((m) => m && m.strength === strength && m.seed === seed) || null;
 }
 
@@ -209,19 +213,23 @@ function redraw() {
   const began = performance.now();
   const model = state.scene && modelAt(state.lam);
   const lambdaValue = state.scene ? state.scene.strengths[state.lam] : null;
-  $("lambda-value").textContent = lambdaValue === null ? "–" : `${state.scene.controls.regularizer} ${fmt(lambdaValue)}`;
+  $("lambda-value").textContent = lambdaValue === null ? "–"
+    : `${state.scene.controls.regularizer} ${fmt(lambdaValue)}`;
   if (model) {
-    const epoch = $("epoch");
-    epoch.max = model.snapshot_epochs.length - 1;
-    const j = state.epoch < 0 || state.epoch > epoch.max ? model.snapshot_epochs.length - 1 : state.epoch;
-    epoch.value = j;
-    $("epoch-value").textContent = `${model.snapshot_epochs[j]} of ${model.epochs}`;
+    // A model kept at snapshots: the slider walks them. One kept at its last epoch only (a sweep's): the slider
+    // walks every epoch for the loss curves and the figures, and the drawings stay at the last epoch.
+    const epoch = $("epoch"), finalOnly = model.snapshot_epochs.length === 1;
+    epoch.max = finalOnly ? model.epochs - 1 : model.snapshot_epochs.length - 1;
+    const at = state.epoch < 0 || state.epoch > Number(epoch.max) ? Number(epoch.max) : state.epoch;
+    const j = finalOnly ? 0 : at, shown = finalOnly ? at + 1 : model.snapshot_epochs[j];
+    epoch.value = at;
+    $("epoch-value").textContent = `${shown} of ${model.epochs}` + (finalOnly ? " (drawings: the last epoch)" : "");
     drawSurface(model, j);
-    drawLoss(model, model.snapshot_epochs[j]);
+    drawLoss(model, shown);
     drawHistogram(model, j);
     drawNetwork(model);
     drawUnits(model);
-    readout(model, j);
+    readout(model, j, shown);
     if (timings.firstSurface === null) timings.firstSurface = performance.now() - state.started;
   } else if (state.scene) {
     drawSurface(null, 0);
@@ -238,17 +246,19 @@ function fmt(v) {
   return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : Number(v.toPrecision(4)).toString();
 }
 
-function readout(model, j) {
-  const epoch = model.snapshot_epochs[j], h = model.decoded.history, at = (k) => h[k] ? h[k][epoch - 1] : null;
+function readout(model, j, epoch) {
+  const h = model.decoded.history, at = (k) => h[k] ? h[k][epoch - 1] : null;
   const n = state.scene.val.y.length;
   $("r-name").textContent = model.name;
-  $("r-epoch").textContent = `${epoch}` + (model.final.final_epoch !== model.epochs ? ` (final ${model.final.final_epoch})` : "");
+  const last = model.final.final_epoch;
+  $("r-epoch").textContent = `${epoch}` + (last !== model.epochs ? ` (final ${last})` : "");
   $("r-data_loss").textContent = fmt(at("data_loss"));
   $("r-val_data_loss").textContent = fmt(at("val_data_loss"));
   $("r-penalty").textContent = fmt(at("penalty"));
   $("r-accuracy").textContent = fmt(at("accuracy"));
   const va = at("val_accuracy");
-  $("r-val_accuracy").textContent = va === null || Number.isNaN(va) ? "–" : `${fmt(va)} (${Math.round(va * n)} of ${n})`;
+  $("r-val_accuracy").textContent = va === null || Number.isNaN(va) ? "–"
+    : `${fmt(va)} (${Math.round(va * n)} of ${n})`;
   const total = model.hist.counts[j].reduce((a, b) => a + b, 0) + model.hist.zeros[j];
   $("r-zeros").textContent = `${(100 * model.hist.zeros[j] / total).toFixed(1)}% (${model.hist.zeros[j]} of ${total})`;
   const length = model.final.boundary_length;
@@ -347,7 +357,9 @@ function contour(ctx, cells, g, W, H) {
 
 function logRange(arrays) {
   let lo = Infinity, hi = -Infinity;
-  for (const a of arrays) for (const v of a) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  for (const a of arrays) {
+    for (const v of a) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  }
   if (!Number.isFinite(lo)) return [1e-3, 1];
   return [Math.log10(lo) - 0.05, Math.log10(hi) + 0.05];
 }
@@ -376,7 +388,8 @@ function logTicks(ctx, area, lo, hi, toY) {
 
 function drawLoss(model, epoch) {
   const area = plotArea($("loss")), ctx = area.ctx, h = model.decoded.history, n = model.epochs;
-  const keys = [["data_loss", TRAIN, []], ["val_data_loss", VAL, []], ["penalty", PENALTY, [4, 3]]].filter(([k]) => h[k]);
+  const keys = [["data_loss", TRAIN, []], ["val_data_loss", VAL, []], ["penalty", PENALTY, [4, 3]]]
+    .filter(([k]) => h[k]);
   const [lo, hi] = logRange(keys.map(([k]) => h[k]));
   const toX = (e) => area.x0 + (e - 1) / Math.max(1, n - 1) * (area.x1 - area.x0);
   const toY = (l) => area.y1 - (l - lo) / (hi - lo) * (area.y1 - area.y0);
@@ -395,7 +408,8 @@ function drawLoss(model, epoch) {
     ctx.stroke();
   }
   ctx.setLineDash([]);
-  ctx.strokeStyle = "#000"; ctx.beginPath(); ctx.moveTo(toX(epoch), area.y0); ctx.lineTo(toX(epoch), area.y1); ctx.stroke();
+  ctx.strokeStyle = "#000";
+  ctx.beginPath(); ctx.moveTo(toX(epoch), area.y0); ctx.lineTo(toX(epoch), area.y1); ctx.stroke();
   axes(ctx, area, `epoch (1 … ${n})`, "loss");
 }
 
@@ -452,7 +466,8 @@ function drawNetwork(model) {
     }
   });
   $("network-caption").textContent = `The network at its last epoch: ${sizes.join(" → ")} units, live ` +
-    `${model.architecture.join(" → ")}; edges by |w| (red positive, blue negative), exact zeros absent, dead units grey.`;
+    `${model.architecture.join(" → ")}; edges by |w| (red positive, blue negative), exact zeros absent, ` +
+    "dead units grey.";
 }
 
 function drawUnits(model) {
@@ -460,7 +475,8 @@ function drawUnits(model) {
   ctx.clearRect(0, 0, W, H);
   const p = model.decoded.params[0], [d, units] = p.shape;
   if (model.decoded.params.length < 2) { ctx.fillText("no hidden layer", 10, 20); return; }
-  const cols = Math.ceil(Math.sqrt(units * W / H)), rows = Math.ceil(units / cols), size = Math.floor(Math.min(W / cols, H / rows));
+  const cols = Math.ceil(Math.sqrt(units * W / H)), rows = Math.ceil(units / cols);
+  const size = Math.floor(Math.min(W / cols, H / rows));
   const g = Math.max(8, Math.min(20, size - 2)), act = activation(model.activation);
   const [[x0, x1], [y0, y1]] = s.window, basis = s.basis, mean = s.mean;
   const tile = document.createElement("canvas");
@@ -498,10 +514,11 @@ function drawPath() {
   if (!state.scene) return;
   const canvas = $("path"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
   ctx.clearRect(0, 0, W, H);
-  const strengths = state.scene.strengths, linear = ["dropout", "early_stopping"].includes(state.scene.controls.regularizer)
-    || strengths.length < 2;
+  const strengths = state.scene.strengths;
+  const linear = ["dropout", "early_stopping"].includes(state.scene.controls.regularizer) || strengths.length < 2;
   const mean = (s, pick) => {
-    const values = state.models.filter((m) => m && m.strength === s).map(pick).filter((v) => v !== null && v !== undefined);
+    const values = state.models.filter((m) => m && m.strength === s).map(pick)
+      .filter((v) => v !== null && v !== undefined);
     return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   };
   const panels = [
@@ -540,7 +557,9 @@ function drawPath() {
         on = true;
       });
       ctx.stroke();
-      values.forEach((v, i) => { if (v !== null) { ctx.beginPath(); ctx.arc(toX(strengths[i]), toY(v), 2.5, 0, 7); ctx.fill(); } });
+      values.forEach((v, i) => {
+        if (v !== null) { ctx.beginPath(); ctx.arc(toX(strengths[i]), toY(v), 2.5, 0, 7); ctx.fill(); }
+      });
     }
     ctx.fillStyle = "#333"; ctx.font = "11px system-ui";
     ctx.fillText(title, area.x0 + 4, area.y0 - 4);
@@ -593,7 +612,34 @@ function sliders() {
   });
 }
 
+function staticPage(data) {
+  // A saved page: its models are inside it. The controls give way to a choice of path (one per regularizer).
+  $("controls").hidden = true;
+  if (!data.families.length) { status(`${data.title}: every model diverged; nothing to draw`, true); return; }
+  const {values, lam, epoch} = fromHash();
+  const pick = document.createElement("select");
+  pick.id = "family";
+  for (const f of data.families) pick.add(new Option(f.family, f.family));
+  if (data.families.some((f) => f.family === values.family)) pick.value = values.family;
+  const show = (keep) => {
+    const family = data.families.find((f) => f.family === pick.value);
+    timings.requestStart = performance.now();
+    for (const message of family.messages) receive(message, keep);
+    timings.lastModel = performance.now() - timings.requestStart;
+    status(`${family.family}: ${family.messages.length - 1} models; ${data.title}`, false);
+  };
+  pick.addEventListener("change", () => show(null));
+  const label = document.createElement("label");
+  label.textContent = "path ";
+  label.appendChild(pick);
+  document.querySelector(".sliders").prepend(label);
+  state.static = true;
+  sliders();
+  show({lam, epoch});
+}
+
 async function main() {
+  if (window.REGLAB_STATIC) { staticPage(window.REGLAB_STATIC); return; }
   state.table = await (await fetch("api/controls")).json();
   buildControls(state.table);
   sliders();
