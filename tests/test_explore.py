@@ -241,3 +241,46 @@ def test_a_saved_page_never_replaces_a_file_reglab_did_not_write(tmp_path):
     assert "window.REGLAB_STATIC" in page.read_text()
     done = subprocess.run([sys.executable, "-m", "reglab", "explore", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2 and "sweep: got" in done.stderr
+
+
+def test_closing_the_connection_cancels_the_rest_of_the_path(explore_url, monkeypatch):
+    """The page closes its request when a control changes again: the server starts no further model of it."""
+    import http.client
+    import threading
+    import time
+    from urllib.parse import urlparse
+
+    from reglab.explore import payload
+
+    sent, model = [], payload.model
+    monkeypatch.setattr(payload, "model", lambda *args: sent.append(1) or model(*args))
+    where = urlparse(explore_url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+    connection.request("POST", "/api/train", body=json.dumps({"controls": {"epochs": 3000, "width": 64}}),
+                       headers={"Content-Type": "application/json"})
+    answer = connection.getresponse()
+    assert json.loads(answer.readline())["type"] == "scene"
+    assert json.loads(answer.readline())["type"] == "model"
+    connection.close()
+    deadline = time.monotonic() + 120
+    while any(t.name == "reglab-explore" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name == "reglab-explore" for t in threading.enumerate())
+    assert 1 <= len(sent) < 13  # those already training when it closed finish; the rest never start
+
+
+def test_reglab_explore_serves_on_loopback_and_stops_on_ctrl_c(tmp_path):
+    import signal
+
+    server = subprocess.Popen([sys.executable, "-m", "reglab", "explore", "--no-browser", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        url = re.search(r"http://localhost:(\d+)/", line)
+        assert url, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{url.group(1)}/api/controls", timeout=30) as answer:
+            assert json.loads(answer.read())["controls"]["epochs"]["default"] == 2000
+    finally:
+        server.send_signal(signal.SIGINT)
+        code = server.wait(60)
+    assert code == 130 and server.stderr.read().strip() == "reglab: interrupted; the server stopped."

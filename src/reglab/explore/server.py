@@ -204,6 +204,7 @@ def serve(host="127.0.0.1", port=8765, open_browser=True, page=None):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # a browser that opens before uvicorn starts waits in the queue instead of being refused
     except OSError as err:
         raise ReglabError("port", port, f"a free port on {host} ({err.strerror or err}); try --port 0") from None
     url = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{sock.getsockname()[1]}/"
