@@ -5,10 +5,10 @@ Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) a
 """
 
 import shlex
-from pathlib import Path
 import signal
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -102,16 +102,13 @@ def explore(host, port, no_browser, save, sweep):
     from .explore.server import serve
 
     with _one_line_errors("the server stopped." if not save else "nothing was written."):
-        page = None
-        if sweep:
-            if not (Path(sweep) / "sweep.json").is_file():
-                raise ReglabError("sweep", sweep, "a sweep's folder (one holding sweep.json)")
-            page = static_page.html(static_page.sweep_data(sweep))
+        if sweep and not (Path(sweep) / "sweep.json").is_file():
+            raise ReglabError("sweep", sweep, "a sweep's folder (one holding sweep.json)")
+        data = static_page.sweep_data(sweep) if sweep else static_page.study_data() if save else None
         if save:
-            data = static_page.sweep_data(sweep) if sweep else static_page.study_data()
             click.echo(f"page: {static_page.save(save, data)}")
             return
-        serve(host, port, open_browser=not no_browser, page=page)
+        serve(host, port, open_browser=not no_browser, page=static_page.html(data) if data else None)
 
 
 @main.command("spec")
