@@ -29,6 +29,7 @@ from . import STATIC, exports, payload
 
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
 MAX_BODY = table.CSV_BYTES + 20_000  # the controls and a CSV file
+DRAIN = 64 * MAX_BODY
 
 
 def load_data(controls, csv) -> datasets.Dataset:
@@ -75,13 +76,16 @@ def _line(message) -> bytes:
 
 
 async def train(request: Request) -> Response:
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        return _bad(ReglabError("request", f"{request.headers['content-length']} bytes", f"at most {MAX_BODY:,}"))
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            return _bad(ReglabError("request", f"over {MAX_BODY:,} bytes", f"at most {MAX_BODY:,}"))
+    raw, size = b"", 0
+    async for chunk in request.stream():  # an oversized body is read to its end (up to DRAIN) so the client can
+        size += len(chunk)                # read the answer instead of meeting a closed connection mid-send
+        if size <= MAX_BODY:
+            raw += chunk
+        elif size > DRAIN:
+            break
+    if size > MAX_BODY:
+        return _bad(ReglabError("request", f"{size:,} bytes" if size <= DRAIN else f"over {DRAIN:,} bytes",
+                                f"at most {MAX_BODY:,} bytes"))
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as err:
