@@ -1,0 +1,179 @@
+"""A regularized MLP classifier with scikit-learn's estimator contract, trained by reglab's engine.
+
+The penalty convention is reglab's and Keras's, stated once: ``alpha * sum|w|`` (l1) or ``alpha * sum w**2`` (l2)
+over the hidden kernels, added to the *mean* loss of each batch. scikit-learn's ``MLPClassifier`` adds
+``0.5 * alpha_sk * sum w**2`` to the batch's mean loss after dividing it by the batch size, so its ``alpha_sk``
+equals ``2 * batch_size * alpha`` here: ``alpha = alpha_sk / (2 * batch_size)`` (``from_sklearn_alpha``).
+scikit-learn also penalizes the output layer's kernel; reglab penalizes the hidden ones (Keras's habit in the
+lecture). ``max_iter`` counts epochs; with ``early_stopping=False`` every epoch runs (scikit-learn's stop on a
+training loss that no longer falls by ``tol`` is not made: a path compares models trained equally long).
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import data as datasets
+from ..config import ModelConfig
+from ..regularizers import group_lasso, l1, l1_l2, l2
+
+PENALTIES = ("none", "l1", "l1_proximal", "l2", "elasticnet", "group_lasso_inputs", "group_lasso_units")
+
+
+def from_sklearn_alpha(alpha_sklearn: float, batch_size: int) -> float:
+    """reglab's (Keras's) l2 factor equal to scikit-learn MLP's ``alpha`` at that batch size."""
+    return alpha_sklearn / (2.0 * batch_size)
+
+
+def kernel_regularizer(penalty, alpha, l1_ratio):
+    """The hidden kernels' regularizer of a ``penalty`` name (None for none or alpha 0)."""
+    if penalty == "none" or alpha == 0:
+        return None
+    return {"l1": lambda: l1(alpha), "l1_proximal": lambda: l1(alpha, method="proximal"), "l2": lambda: l2(alpha),
+            "elasticnet": lambda: l1_l2(l1=alpha * l1_ratio, l2=alpha * (1 - l1_ratio)),
+            "group_lasso_inputs": lambda: group_lasso(alpha, groups="inputs"),
+            "group_lasso_units": lambda: group_lasso(alpha, groups="units")}[penalty]()
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """A multi-layer perceptron classifier: Glorot-uniform kernels, zero biases, cross-entropy (sigmoid output for
+    two classes, softmax for more), Adam or SGD with Keras's arithmetic, batches reshuffled every epoch.
+
+    Parameters use scikit-learn's names where it has them: ``hidden_layer_sizes``, ``activation`` (relu, tanh,
+    logistic, identity, gelu), ``solver`` (adam, sgd), ``batch_size`` (an int or "auto" = min(200, n_samples)),
+    ``learning_rate_init``, ``max_iter`` (epochs), ``momentum`` (sgd), ``early_stopping`` with
+    ``validation_fraction`` (a stratified part held out), ``n_iter_no_change`` and ``tol`` (on validation accuracy;
+    the best epoch's weights are kept), ``random_state``. reglab's: ``penalty`` (PENALTIES), ``alpha`` (see the
+    module's note), ``l1_ratio`` (elasticnet), ``dropout`` (a rate after every hidden layer), ``weight_decay``
+    (decoupled), ``max_norm`` (a cap on each unit's incoming weight norm).
+
+    Learned: ``classes_``, ``n_features_in_``, ``feature_names_in_`` (when X has column names), ``coefs_`` and
+    ``intercepts_`` (per layer, [fan_in, fan_out] and [fan_out]), ``n_iter_`` (epochs run), ``loss_curve_``
+    (training data loss per epoch), ``run_`` (the reglab Run: history, sparsity, figures).
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"relu", "tanh", "logistic", "identity", "gelu"})],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "penalty": [StrOptions(set(PENALTIES))],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_norm": [None, Interval(numbers.Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", penalty="l2", alpha=1e-4,
+                 l1_ratio=0.5, batch_size="auto", learning_rate_init=0.001, max_iter=200, momentum=0.9,
+                 dropout=0.0, weight_decay=0.0, max_norm=None, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, tol=1e-4, random_state=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.momentum = momentum
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.max_norm = max_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+
+    def _config(self, n_samples, seed) -> ModelConfig:
+        hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
+        es = {"monitor": "val_accuracy", "patience": self.n_iter_no_change, "min_delta": self.tol,
+              "restore_best_weights": True} if self.early_stopping else None
+        return ModelConfig(
+            hidden=tuple(hidden), activation=ACTIVATIONS[self.activation], optimizer=self.solver,
+            learning_rate=float(self.learning_rate_init), momentum=float(self.momentum if self.solver == "sgd" else 0),
+            kernel_regularizer=kernel_regularizer(self.penalty, float(self.alpha), float(self.l1_ratio)),
+            dropout=float(self.dropout), weight_decay=float(self.weight_decay),
+            max_norm=None if self.max_norm is None else float(self.max_norm), early_stopping=es,
+            epochs=int(self.max_iter), batch_size=min(200, n_samples) if self.batch_size == "auto" else
+            int(self.batch_size), seed=seed)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train on X [n_samples, n_features] and labels y [n_samples]; returns self."""
+        from ..api import train
+
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        dataset = datasets.labelled("X", X, codes.astype(np.int32))
+        fraction = self.validation_fraction if self.early_stopping else 0.0
+        split = datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed)
+        config = self._config(len(split.y_train), seed)
+        (_, run), = train([("MLPClassifier", config)], split)
+        self.run_ = run
+        self.coefs_ = [np.asarray(layer["kernel"]) for layer in run.params]
+        self.intercepts_ = [np.asarray(layer["bias"]) for layer in run.params]
+        self.n_iter_ = int(run.extra.get("stopped_epoch") or config.epochs)
+        self.loss_curve_ = np.asarray(run.recorded["data_loss"][:self.n_iter_], np.float64)
+        return self
+
+    def decision_function(self, X):
+        """Logits: [n_samples] for two classes (of the second), [n_samples, n_classes] for more."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float32)
+        z = self.run_.decision_function(X)
+        return z[:, 0] if z.shape[1] == 1 else z
+
+    def predict_proba(self, X):
+        """Class probabilities [n_samples, n_classes], columns in the order of ``classes_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float32)
+        return self.run_.predict_proba(X)
+
+    def predict(self, X):
+        """The most probable class of each row, as ``classes_`` names it."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def get_support(self, indices=False):
+        """The inputs the network still uses (a path of non-zero weights to the output): a mask, or indices."""
+        check_is_fitted(self)
+        from ..results import live_units
+
+        mask = live_units(self.run_.params)[0]
+        return np.flatnonzero(mask) if indices else mask
+
+    @property
+    def feature_importances_(self):
+        """Each input's outgoing weight norm ||W1[i, :]||_2 (0 for an input without a live path)."""
+        check_is_fitted(self)
+        return np.linalg.norm(self.coefs_[0].astype(np.float64), axis=1) * self.get_support()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "linear", "gelu": "gelu"}

@@ -1,0 +1,73 @@
+"""reglab's scikit-learn estimators against scikit-learn's own conformance suite and its workflow."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from reglab.sklearn import MLPClassifier
+
+SMALL = {"hidden_layer_sizes": (8,), "max_iter": 20, "learning_rate_init": 0.01, "random_state": 0}
+
+
+@parametrize_with_checks([MLPClassifier(**SMALL)])
+def test_scikit_learns_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def _blobs(n=120, seed=0):
+    from sklearn.datasets import make_classification
+
+    return make_classification(n, n_features=6, n_informative=3, n_redundant=0, random_state=seed)
+
+
+def test_the_workflow_pipeline_grid_search_cross_val_clone_pickle():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _blobs()
+    labels = np.where(y == 1, "yes", "no")
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(**SMALL))
+    scores = cross_val_score(pipe, X, labels, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.6)
+    search = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 10.0]}, cv=3).fit(X, labels)
+    assert search.best_params_["mlpclassifier__alpha"] == 1e-4  # alpha 10 underfits
+    fitted = pipe.fit(X, labels)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict(X), fitted.predict(X))
+    assert set(fitted.predict(X)) <= {"no", "yes"} and list(fitted[-1].classes_) == ["no", "yes"]
+    twin = clone(fitted[-1])
+    assert twin.get_params() == fitted[-1].get_params() and not hasattr(twin, "classes_")
+
+
+def test_decision_boundary_display_and_select_from_model():
+    from sklearn.feature_selection import SelectFromModel
+    from sklearn.inspection import DecisionBoundaryDisplay
+
+    X, y = _blobs()
+    model = MLPClassifier(**SMALL).fit(X[:, :2], y)
+    display = DecisionBoundaryDisplay.from_estimator(model, X[:, :2], response_method="predict_proba")
+    assert display.response.shape == display.xx0.shape and 0 <= display.response.min() <= display.response.max() <= 1
+    sparse = MLPClassifier(**{**SMALL, "max_iter": 200}, penalty="group_lasso_inputs", alpha=0.2).fit(X, y)
+    kept = sparse.get_support()
+    assert kept.dtype == bool and 0 < kept.sum() < 6  # exact zeros drop whole inputs
+    selected = SelectFromModel(sparse, prefit=True, threshold=1e-12).transform(X)
+    assert selected.shape == (len(X), kept.sum())
+
+
+def test_alpha_is_kerass_and_converts_from_scikit_learns_by_hand():
+    """scikit-learn adds 0.5 * alpha_sk * sum(w**2) / batch to the batch's mean loss; reglab alpha * sum(w**2)."""
+    from reglab.sklearn import from_sklearn_alpha
+
+    w = np.array([0.5, -2.0, 1.5])
+    alpha_sk, batch = 0.3, 32
+    by_hand = 0.5 * alpha_sk * np.sum(w ** 2) / batch
+    assert by_hand == pytest.approx(from_sklearn_alpha(alpha_sk, batch) * np.sum(w ** 2))
+    X, y = _blobs(80)  # one step of a negligible size: the penalty the epoch records is the final weights'
+    model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=1, alpha=0.01, learning_rate_init=1e-9,
+                          random_state=1).fit(X, y)
+    hidden_kernel = model.coefs_[0].astype(np.float64)  # the output layer's kernel is not penalized
+    assert model.run_.history["penalty"][0] == pytest.approx(0.01 * np.sum(hidden_kernel ** 2), rel=1e-5)
