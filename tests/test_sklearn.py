@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from reglab.sklearn import MLPClassifier
+from reglab.sklearn import MLPClassifier, MLPClassifierCV
 
 SMALL = {"hidden_layer_sizes": (8,), "max_iter": 20, "learning_rate_init": 0.01, "random_state": 0}
 
 
-@parametrize_with_checks([MLPClassifier(**SMALL)])
+@parametrize_with_checks([MLPClassifier(**SMALL), MLPClassifierCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)])
 def test_scikit_learns_estimator_checks(estimator, check):
     check(estimator)
 
@@ -71,3 +71,30 @@ def test_alpha_is_kerass_and_converts_from_scikit_learns_by_hand():
                           random_state=1).fit(X, y)
     hidden_kernel = model.coefs_[0].astype(np.float64)  # the output layer's kernel is not penalized
     assert model.run_.history["penalty"][0] == pytest.approx(0.01 * np.sum(hidden_kernel ** 2), rel=1e-5)
+
+
+def test_the_path_trains_every_alpha_and_fold_in_one_program_and_scores_like_scikit_learn():
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    from reglab.engine import runner
+
+    X, y = _blobs(150, seed=3)
+    X = X[:149]  # folds of unequal size (50, 50, 49): padded, not recompiled
+    y = y[:149]
+    alphas = [1e-4, 1e-2, 1.0]
+    before = len(runner._COMPILED._programs)
+    path = MLPClassifierCV(**SMALL, alphas=alphas, cv=3).fit(X, y)
+    assert len(runner._COMPILED._programs) - before <= 2  # the path's program, and the refit's on all rows
+    assert path.scores_.shape == path.train_scores_.shape == (3, 3)
+    for i, alpha in enumerate(alphas):  # each cell is the score scikit-learn's cross_val_score gives that alpha
+        one = MLPClassifier(**SMALL, alpha=alpha)
+        np.testing.assert_allclose(path.scores_[i], cross_val_score(one, X, y, cv=StratifiedKFold(3)), atol=1e-12)
+    assert path.alpha_ == alphas[int(np.argmax(path.scores_.mean(axis=1)))] and path.best_index_ in (0, 1, 2)
+    refit = clone(MLPClassifier(**SMALL, alpha=path.alpha_)).fit(X, y)
+    np.testing.assert_array_equal(path.predict_proba(X), refit.predict_proba(X))
+    lenient = MLPClassifierCV(**SMALL, alphas=alphas, cv=3, selection="1se").fit(X, y)
+    assert lenient.alpha_ >= path.alpha_
+    display = path.validation_curve().plot()
+    assert display.ax_.get_xlabel() == "alpha"
+    assert np.all(np.diff(path.n_features_selected_) <= 0) or path.penalty == "l2"

@@ -101,41 +101,59 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
 
-    def _config(self, n_samples, seed) -> ModelConfig:
+    def _config(self, n_samples, seed, alpha) -> ModelConfig:
+        """The reglab model of these parameters with penalty factor ``alpha``, for ``n_samples`` training rows."""
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
         es = {"monitor": "val_accuracy", "patience": self.n_iter_no_change, "min_delta": self.tol,
               "restore_best_weights": True} if self.early_stopping else None
         return ModelConfig(
             hidden=tuple(hidden), activation=ACTIVATIONS[self.activation], optimizer=self.solver,
             learning_rate=float(self.learning_rate_init), momentum=float(self.momentum if self.solver == "sgd" else 0),
-            kernel_regularizer=kernel_regularizer(self.penalty, float(self.alpha), float(self.l1_ratio)),
+            kernel_regularizer=kernel_regularizer(self.penalty, float(alpha), float(self.l1_ratio)),
             dropout=float(self.dropout), weight_decay=float(self.weight_decay),
             max_norm=None if self.max_norm is None else float(self.max_norm), early_stopping=es,
             epochs=int(self.max_iter), batch_size=min(200, n_samples) if self.batch_size == "auto" else
             int(self.batch_size), seed=seed)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train on X [n_samples, n_features] and labels y [n_samples]; returns self."""
-        from ..api import train
-
+    def _data(self, X, y):
+        """Checked X (float32), the labels as codes into ``classes_`` (set here), and this fit's seed."""
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        dataset = datasets.labelled("X", X, codes.astype(np.int32))
+        return X, codes.astype(np.int32), int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _split(self, X, codes, seed, train=None, test=None):
+        """All rows for training (a stratified part held out for early stopping), or the rows of one CV fold."""
+        dataset = datasets.labelled("X", X, codes)
+        if train is not None:
+            return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv")
         fraction = self.validation_fraction if self.early_stopping else 0.0
-        split = datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed)
-        config = self._config(len(split.y_train), seed)
-        (_, run), = train([("MLPClassifier", config)], split)
+        return datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed)
+
+    def _fitted(self, run, config):
+        """Set the learned attributes from a trained reglab Run."""
         self.run_ = run
         self.coefs_ = [np.asarray(layer["kernel"]) for layer in run.params]
         self.intercepts_ = [np.asarray(layer["bias"]) for layer in run.params]
         self.n_iter_ = int(run.extra.get("stopped_epoch") or config.epochs)
         self.loss_curve_ = np.asarray(run.recorded["data_loss"][:self.n_iter_], np.float64)
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train on X [n_samples, n_features] and labels y [n_samples]; returns self."""
+        X, codes, seed = self._data(X, y)
+        return self._fit_all(X, codes, seed, self.alpha)
+
+    def _fit_all(self, X, codes, seed, alpha):
+        from ..api import train
+
+        split = self._split(X, codes, seed)
+        config = self._config(len(split.y_train), seed, alpha)
+        (_, run), = train([(type(self).__name__, config)], split)
+        return self._fitted(run, config)
 
     def decision_function(self, X):
         """Logits: [n_samples] for two classes (of the second), [n_samples, n_classes] for more."""

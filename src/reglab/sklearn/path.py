@@ -1,0 +1,122 @@
+"""The cross-validated regularization path: every alpha x fold model trained at once, through one runner call
+(folds of unequal size padded with masks, so models of one network share one compiled program)."""
+
+import numbers
+import time
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from .estimators import MLPClassifier
+
+# An int of alphas spans this log range, strongest first (reglab's convention: see estimators.py).
+ALPHA_RANGE = (10.0, 1e-5)
+
+
+class MLPClassifierCV(MLPClassifier):
+    """``MLPClassifier`` with ``alpha`` chosen by cross-validation over ``alphas`` (an int: that many log-spaced
+    from ALPHA_RANGE; or the values), on ``cv`` folds (scikit-learn's: an int is stratified k-fold), scored by
+    ``scoring`` (default: accuracy). ``selection="best"`` takes the best mean score, ``"1se"`` the largest alpha
+    within one standard error of it. With ``refit``, the chosen alpha is trained on all the data.
+
+    Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
+    n_folds], ``alpha_``, ``best_index_``, ``n_features_selected_`` [n_alphas] (mean over folds of the inputs still
+    in use), ``fit_time_`` (seconds training the path), and with ``refit`` what ``MLPClassifier`` learns.
+    """
+
+    _parameter_constraints = {
+        **{k: v for k, v in MLPClassifier._parameter_constraints.items() if k != "alpha"},
+        "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "cv": ["cv_object"],
+        "scoring": [None, str, callable, HasMethods("__call__")],
+        "refit": ["boolean"],
+        "selection": [StrOptions({"best", "1se"})],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, alphas=16, cv=5, scoring=None, refit=True,
+                 selection="best", solver="adam", penalty="l2", l1_ratio=0.5, batch_size="auto",
+                 learning_rate_init=0.001, max_iter=200, momentum=0.9, dropout=0.0, weight_decay=0.0, max_norm=None,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alphas = alphas
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.selection = selection
+        self.solver = solver
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.momentum = momentum
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.max_norm = max_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+
+    def _alpha_grid(self) -> np.ndarray:
+        if isinstance(self.alphas, numbers.Integral):
+            return np.geomspace(*ALPHA_RANGE, self.alphas)
+        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        if not len(alphas) or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+            raise ValueError(f"alphas: got {self.alphas!r}; allowed: an int, or finite numbers >= 0")
+        return alphas
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Cross-validate every alpha, then (with ``refit``) train the chosen one on all of X, y; returns self."""
+        from ..engine.runner import Job, run
+        from ..results import Run
+
+        X, codes, seed = self._data(X, y)
+        alphas = self._alpha_grid()
+        folds = list(check_cv(self.cv, codes, classifier=True).split(X, codes))
+        # batch_size="auto" is min(200, rows): taken at the largest fold, every fold's epoch is one batch below 200
+        # rows and batches of 200 above, as each would alone, and all share one program
+        rows = max(len(train) for train, _ in folds)
+        jobs = [Job(self._config(rows, seed, alpha), self._split(X, codes, seed, train, test), (i, k))
+                for i, alpha in enumerate(alphas) for k, (train, test) in enumerate(folds)]
+        scorer = check_scoring(self, self.scoring)
+        scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
+        selected = np.zeros((len(alphas), len(folds)))
+        shared = {name: getattr(self, name) for name in MLPClassifier._parameter_constraints if name != "alpha"}
+        start = time.perf_counter()
+        for job, trained in run(jobs):
+            i, k = job.tag
+            fold = MLPClassifier(**shared, alpha=alphas[i])  # this fold's classifier, fitted, for the scorer
+            fold.classes_, fold.n_features_in_ = self.classes_, self.n_features_in_
+            fold._fitted(Run("fold", job.config, trained.history, trained.params, tuple(range(len(self.classes_))),
+                             0.0, trained.train_seconds, trained.info), job.config)
+            train, test = folds[k]
+            scores[i, k] = scorer(fold, X[test], self.classes_[codes[test]])
+            train_scores[i, k] = scorer(fold, X[train], self.classes_[codes[train]])
+            selected[i, k] = fold.get_support().sum()
+        self.fit_time_ = time.perf_counter() - start
+        self.alphas_, self.scores_, self.train_scores_ = alphas, scores, train_scores
+        self.n_features_selected_ = selected.mean(axis=1)
+        mean = scores.mean(axis=1)
+        best = int(np.argmax(mean))
+        if self.selection == "1se":
+            se = scores[best].std(ddof=1) / np.sqrt(len(folds)) if len(folds) > 1 else 0.0
+            within = np.flatnonzero(mean >= mean[best] - se)
+            best = int(within[np.argmax(alphas[within])])  # the strongest alpha within one standard error
+        self.best_index_, self.alpha_ = best, float(alphas[best])
+        if self.refit:
+            self._fit_all(X, codes, seed, self.alpha_)
+        return self
+
+    def validation_curve(self):
+        """scikit-learn's ValidationCurveDisplay of the stored scores (no refitting); call ``.plot()`` on it."""
+        from sklearn.model_selection import ValidationCurveDisplay
+
+        return ValidationCurveDisplay(param_name="alpha", param_range=self.alphas_, train_scores=self.train_scores_,
+                                      test_scores=self.scores_, score_name=str(self.scoring or "accuracy"))
