@@ -124,9 +124,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
         return X, codes.astype(np.int32), int(check_random_state(self.random_state).randint(2**31 - 1))
 
-    def _split(self, X, codes, seed, train=None, test=None):
-        """All rows for training (a stratified part held out for early stopping), or the rows of one CV fold."""
-        dataset = datasets.labelled("X", X, codes)
+    def _split(self, dataset, seed, train=None, test=None):
+        """All of ``dataset`` (a reglab Dataset of X and the codes) for training, a stratified part held out for
+        early stopping; or the rows of one CV fold."""
+        X, codes = dataset.X, dataset.y
         if train is not None:
             return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv")
         fraction = self.validation_fraction if self.early_stopping else 0.0
@@ -150,7 +151,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _fit_all(self, X, codes, seed, alpha):
         from ..api import train
 
-        split = self._split(X, codes, seed)
+        split = self._split(datasets.labelled("X", X, codes), seed)
         config = self._config(len(split.y_train), seed, alpha)
         (_, run), = train([(type(self).__name__, config)], split)
         return self._fitted(run, config)

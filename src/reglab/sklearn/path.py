@@ -10,6 +10,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .. import data as datasets
 from .estimators import MLPClassifier
 
 # An int of alphas spans this log range, strongest first (reglab's convention: see estimators.py).
@@ -82,9 +83,10 @@ class MLPClassifierCV(MLPClassifier):
         folds = list(check_cv(self.cv, codes, classifier=True).split(X, codes))
         # batch_size="auto" is min(200, rows): taken at the largest fold, every fold's epoch is one batch below 200
         # rows and batches of 200 above, as each would alone, and all share one program
-        rows = max(len(train) for train, _ in folds)
-        jobs = [Job(self._config(rows, seed, alpha), self._split(X, codes, seed, train, test), (i, k))
-                for i, alpha in enumerate(alphas) for k, (train, test) in enumerate(folds)]
+        rows, dataset = max(len(train) for train, _ in folds), datasets.labelled("X", X, codes)
+        splits = [self._split(dataset, seed, train, test) for train, test in folds]
+        jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k))
+                for i, alpha in enumerate(alphas) for k in range(len(folds))]
         scorer = check_scoring(self, self.scoring)
         scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
         selected = np.zeros((len(alphas), len(folds)))
