@@ -24,23 +24,28 @@ def activity(h, a1, a2):
     return (a1 * np.abs(h).sum() + a2 * (h * h).sum()) / len(h)
 
 
-def loss_and_grads(params, X, y, l1, l2, a1=0.0, a2=0.0):
-    """Mean BCE + sum over kernels of l1*|W| + l2*W^2 + the hidden layer's activity penalty (a1, a2), and its
-    gradients (one hidden tanh layer)."""
+def data_loss(z, y, loss):
+    """Per-sample loss of one output z [n]: binary cross-entropy from logits, or ("mse") Keras's squared error."""
+    return bce_from_logits(z, y) if loss == "bce" else (z - y) ** 2
+
+
+def loss_and_grads(params, X, y, l1, l2, a1=0.0, a2=0.0, loss="bce"):
+    """Mean BCE (or squared error) + sum over kernels of l1*|W| + l2*W^2 + the hidden layer's activity penalty (a1,
+    a2), and its gradients (one hidden tanh layer, one output)."""
     (W1, b1), (W2, b2) = ((p["kernel"], p["bias"]) for p in params)
     a = X @ W1 + b1
     h = np.tanh(a)
     z = (h @ W2 + b2)[:, 0]
     n = len(y)
-    data = bce_from_logits(z, y).mean()
+    data = data_loss(z, y, loss).mean()
     pen = sum(l1 * np.abs(W).sum() + l2 * (W * W).sum() for W in (W1, W2)) + activity(h, a1, a2)
-    dz = (1 / (1 + np.exp(-z)) - y)[:, None] / n
+    dz = ((1 / (1 + np.exp(-z)) - y) if loss == "bce" else 2 * (z - y))[:, None] / n
     dW2 = h.T @ dz + l1 * np.sign(W2) + 2 * l2 * W2
     db2 = dz.sum(0)
     da = (dz @ W2.T + (a1 * np.sign(h) + 2 * a2 * h) / n) * (1 - h * h)
     dW1 = X.T @ da + l1 * np.sign(W1) + 2 * l2 * W1
     db1 = da.sum(0)
-    hits = ((z > 0) == (y == 1)).sum()
+    hits = ((z > 0) == (y == 1)).sum() if loss == "bce" else np.nan
     return data, pen, hits, [{"kernel": dW1, "bias": db1}, {"kernel": dW2, "bias": db2}]
 
 
@@ -69,7 +74,7 @@ class KerasSGD:
         return w + self.velocity
 
 
-def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0, a1=0.0, a2=0.0):
+def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0, a1=0.0, a2=0.0, loss="bce"):
     """Keras's fit loop: per epoch walk ``orders[e]`` in batches (last partial batch kept), per-batch figures before
     the update, batch-size-weighted epoch means, validation after the epoch. Returns (params, history)."""
     params = [{k: np.asarray(v, np.float64) for k, v in layer.items()} for layer in params]
@@ -79,7 +84,7 @@ def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0,
         sums = np.zeros(3)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            data, pen, hits, grads = loss_and_grads(params, X[idx], y[idx], l1, l2, a1, a2)
+            data, pen, hits, grads = loss_and_grads(params, X[idx], y[idx], l1, l2, a1, a2, loss)
             sums += (data * len(idx), pen * len(idx), hits)
             for layer, grad, opt in zip(params, grads, opts):
                 for k in layer:
@@ -89,8 +94,8 @@ def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0,
         history["penalty"].append(sums[1] / n)
         history["accuracy"].append(sums[2] / n)
         h, z = forward(params, Xv)
-        history["val_data_loss"].append(bce_from_logits(z[:, 0], yv).mean())
+        history["val_data_loss"].append(data_loss(z[:, 0], yv, loss).mean())
         history["val_penalty"].append(sum(l1 * np.abs(p["kernel"]).sum() + l2 * (p["kernel"] ** 2).sum()
                                           for p in params) + activity(h, a1, a2))
-        history["val_accuracy"].append(((z[:, 0] > 0) == (yv == 1)).mean())
+        history["val_accuracy"].append(((z[:, 0] > 0) == (yv == 1)).mean() if loss == "bce" else np.nan)
     return params, {k: np.array(v) for k, v in history.items()}

@@ -167,6 +167,32 @@ def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, 
             np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
 
 
+def test_a_regression_head_matches_the_numpy_rendering_of_keras_fit_with_mean_squared_error(seed_split):
+    """Float targets (a data set without classes): Keras's loss="mse", the same loop; accuracy has no meaning."""
+    from reglab.data import Dataset, Split
+
+    s = seed_split
+    target = lambda X: np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]  # noqa: E731
+    dataset = Dataset("wave", s.dataset.X, target(s.dataset.X).astype(np.float32), (), ("x1", "x2"), {})
+    split = Split(dataset, s.X_train, target(s.X_train).astype(np.float32), s.X_val,
+                  target(s.X_val).astype(np.float32), 0.2, "keras")
+    config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, kernel_regularizer=[l2(0.001)] * 2,
+                         epochs=4, seed=5)
+    trained = train_one(config, split)
+    init_key, shuffle_key, _ = program.run_keys(np.uint32(5))
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
+    orders = [np.asarray(program.epoch_order(shuffle_key, e, 80)) for e in range(4)]
+    params, history = reference.train(init, orders, s.X_train.astype(np.float64), split.y_train.astype(np.float64),
+                                      s.X_val.astype(np.float64), split.y_val.astype(np.float64),
+                                      lambda: reference.KerasAdam(0.01), l2=0.001, loss="mse")
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    assert np.all(np.isnan(trained.history["accuracy"]))
+    for got, want in zip(trained.params, params):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+
+
 def test_same_seed_same_numbers_and_another_seed_other_numbers(seed_split):
     config = ModelConfig(hidden=(16,), activation="tanh", epochs=3, dropout=0.3, seed=3)
     a, b = train_one(config, seed_split), train_one(config, seed_split)

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from reglab.sklearn import MLPClassifier, MLPClassifierCV
+from reglab.sklearn import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegressorCV
 
 SMALL = {"hidden_layer_sizes": (8,), "max_iter": 20, "learning_rate_init": 0.01, "random_state": 0}
 
 
-@parametrize_with_checks([MLPClassifier(**SMALL), MLPClassifierCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)])
+@parametrize_with_checks([MLPClassifier(**SMALL), MLPClassifierCV(**SMALL, alphas=[1e-4, 1e-2], cv=2),
+                          MLPRegressor(**SMALL), MLPRegressorCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)])
 def test_scikit_learns_estimator_checks(estimator, check):
     check(estimator)
 
@@ -98,3 +99,27 @@ def test_the_path_trains_every_alpha_and_fold_in_one_program_and_scores_like_sci
     display = path.validation_curve().plot()
     assert display.ax_.get_xlabel() == "alpha"
     assert np.all(np.diff(path.n_features_selected_) <= 0) or path.penalty == "l2"
+
+
+def test_the_regressor_fits_one_or_several_targets_and_its_path_scores_like_cross_val_score():
+    from sklearn.datasets import make_regression
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import KFold, cross_val_score
+
+    from reglab.sklearn import from_sklearn_alpha
+
+    X, y = make_regression(120, n_features=5, n_informative=3, noise=5.0, random_state=0)
+    y = y / y.std()
+    settings = {**SMALL, "max_iter": 150, "hidden_layer_sizes": (16,)}
+    model = MLPRegressor(**settings).fit(X, y)
+    assert model.predict(X).shape == (120,) and model.score(X, y) == pytest.approx(r2_score(y, model.predict(X)))
+    assert model.score(X, y) > 0.9
+    both = MLPRegressor(**settings).fit(X, np.c_[y, -2 * y])
+    assert both.predict(X).shape == (120, 2) and both.coefs_[-1].shape == (16, 2)
+    # scikit-learn's regressor halves its squared error: its alpha_sk is batch * alpha here, not 2 * batch * alpha
+    assert from_sklearn_alpha(0.32, 32, regression=True) == pytest.approx(0.01)
+    path = MLPRegressorCV(**settings, alphas=[1e-4, 1.0], cv=3).fit(X, y)
+    for i, alpha in enumerate([1e-4, 1.0]):
+        np.testing.assert_allclose(path.scores_[i], cross_val_score(MLPRegressor(**settings, alpha=alpha), X, y,
+                                                                    cv=KFold(3)), atol=1e-12)
+    assert path.alpha_ == 1e-4 and path.validation_curve().score_name == "R²"

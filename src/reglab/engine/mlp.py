@@ -62,15 +62,22 @@ def dropout_masks(key, rates, n, widths):
     return masks
 
 
-def per_sample_loss(logits, y):
-    """Cross-entropy [n] from logits [n, n_out] and integer labels y [n]: binary when n_out == 1."""
+def per_sample_loss(logits, y, loss="crossentropy"):
+    """Cross-entropy [n] from logits [n, n_out] and integer labels y [n]: binary when n_out == 1. ``loss="mse"``
+    (a regression head, outputs taken as they are): Keras's mean squared error, the mean over the outputs of
+    (y - output)^2 for float targets y [n] or [n, n_out] (no 1/2, unlike scikit-learn's squared error)."""
+    if loss == "mse":
+        return jnp.mean((logits - y.reshape(logits.shape)) ** 2, axis=-1)
     if logits.shape[-1] == 1:
         return optax.sigmoid_binary_cross_entropy(logits[:, 0], y.astype(logits.dtype))
     return optax.softmax_cross_entropy_with_integer_labels(logits, y)
 
 
-def correct(logits, y):
-    """1.0 where the prediction is right [n]: p > 0.5 (logit > 0) for one unit, else the arg-max class."""
+def correct(logits, y, loss="crossentropy"):
+    """1.0 where the prediction is right [n]: p > 0.5 (logit > 0) for one unit, else the arg-max class; NaN for a
+    regression head (``loss="mse"``), where right and wrong have no meaning."""
+    if loss == "mse":
+        return jnp.full(logits.shape[:1], jnp.nan, jnp.float32)
     if logits.shape[-1] == 1:
         guess = (logits[:, 0] > 0).astype(y.dtype)
     else:

@@ -43,11 +43,17 @@ class Program:
     maximize: bool = False
     restore_best: bool = False
     snapshots: int = 0  # keep the params after about this many evenly spaced epochs (history.snapshot_epochs)
+    loss: str = "crossentropy"  # or "mse": a regression head on float targets (mlp.per_sample_loss)
 
 
 def plan(config, split) -> tuple[Program, dict]:
-    """The static Program and the per-model ``hparams`` (NumPy arrays) for ``config`` on ``split``."""
-    n_out = 1 if split.dataset.n_classes == 2 else split.dataset.n_classes
+    """The static Program and the per-model ``hparams`` (NumPy arrays) for ``config`` on ``split``. A data set
+    without classes holds float targets [n] or [n, n_out]: a regression head, trained on the mean squared error."""
+    regression = split.dataset.n_classes == 0
+    if regression:
+        n_out = split.y_train.shape[1] if split.y_train.ndim == 2 else 1
+    else:
+        n_out = 1 if split.dataset.n_classes == 2 else split.dataset.n_classes
     f32 = lambda v: np.asarray(v, np.float32)  # noqa: E731
     kernels, biases, activity = config.kernel_regularizers(), config.bias_regularizers(), config.activity_regularizers()
 
@@ -62,6 +68,8 @@ def plan(config, split) -> tuple[Program, dict]:
     if es and es.monitor.startswith("val_") and not len(split.y_val):
         raise ReglabError("early_stopping.monitor", es.monitor, "data_loss, loss or accuracy: there is no validation "
                           "data (validation_split = 0)")
+    if es and regression and es.monitor.endswith("accuracy"):
+        raise ReglabError("early_stopping.monitor", es.monitor, "a loss: a regression has no accuracy")
     hparams = {
         "l1": tree(l1), "l1_prox": tree(l1_prox), "l2": tree(l2),
         "group": [f32([r.group if r and r.groups == g else 0.0 for g in ("units", "inputs")]) for r in kernels],
@@ -84,7 +92,7 @@ def plan(config, split) -> tuple[Program, dict]:
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
         bias_penalty=biased, activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
         monitor=es.monitor if es else None, maximize=bool(es and es.maximize),
-        restore_best=bool(es and es.restore_best_weights),
+        restore_best=bool(es and es.restore_best_weights), loss="mse" if regression else "crossentropy",
     )
     return program, hparams
 
@@ -162,9 +170,9 @@ def train(program: Program, hparams, data):
 
     def objective(params, xb, yb, masks, weight):
         logits, hidden = mlp.forward(params, xb, program.activation, masks, hidden=True)
-        data_loss = _mean(mlp.per_sample_loss(logits, yb), weight)
+        data_loss = _mean(mlp.per_sample_loss(logits, yb, program.loss), weight)
         pen = smooth(params, hidden, weight)
-        hits = mlp.correct(logits, yb)
+        hits = mlp.correct(logits, yb, program.loss)
         return data_loss + pen, (data_loss, pen, jnp.sum(hits if weight is None else hits * weight))
 
     def step(state, batch):
@@ -193,9 +201,9 @@ def train(program: Program, hparams, data):
         row = {"data_loss": sums[0] / n_real, "penalty": sums[1] / n_real, "accuracy": sums[2] / n_real}
         if program.n_val:  # Keras reports no val_* figures without validation data
             val_logits, val_hidden = mlp.forward(params, X_val, program.activation, hidden=True)
-            row["val_data_loss"] = _mean(mlp.per_sample_loss(val_logits, y_val), val_weight)
+            row["val_data_loss"] = _mean(mlp.per_sample_loss(val_logits, y_val, program.loss), val_weight)
             row["val_penalty"] = nonsmooth(params, smooth(params, val_hidden, val_weight))
-            row["val_accuracy"] = _mean(mlp.correct(val_logits, y_val), val_weight)
+            row["val_accuracy"] = _mean(mlp.correct(val_logits, y_val, program.loss), val_weight)
         return state, row
 
     state = (params, opt.init(params))

@@ -75,9 +75,10 @@ class Run:
 
     @property
     def diverged(self) -> bool:
-        """Some loss or weight became NaN or infinite (epochs after an early stop are NaN by design)."""
+        """Some loss or weight became NaN or infinite (epochs after an early stop are NaN by design, and so is a
+        regression's accuracy)."""
         ran = slice(0, self.extra.get("stopped_epoch") or None)
-        return not (all(np.all(np.isfinite(v[ran])) for v in self.recorded.values())
+        return not (all(np.all(np.isfinite(v[ran])) for k, v in self.recorded.items() if "accuracy" not in k)
                     and all(np.all(np.isfinite(w)) for layer in self.params for w in layer.values()))
 
     def effective_architecture(self) -> list[int]:

@@ -1,18 +1,21 @@
-"""A regularized MLP classifier with scikit-learn's estimator contract, trained by reglab's engine.
+"""Regularized MLPs with scikit-learn's estimator contract, trained by reglab's engine: a classifier and a
+regressor on one shared base.
 
 The penalty convention is reglab's and Keras's, stated once: ``alpha * sum|w|`` (l1) or ``alpha * sum w**2`` (l2)
-over the hidden kernels, added to the *mean* loss of each batch. scikit-learn's ``MLPClassifier`` adds
-``0.5 * alpha_sk * sum w**2`` to the batch's mean loss after dividing it by the batch size, so its ``alpha_sk``
-equals ``2 * batch_size * alpha`` here: ``alpha = alpha_sk / (2 * batch_size)`` (``from_sklearn_alpha``).
-scikit-learn also penalizes the output layer's kernel; reglab penalizes the hidden ones (Keras's habit in the
-lecture). ``max_iter`` counts epochs; with ``early_stopping=False`` every epoch runs (scikit-learn's stop on a
-training loss that no longer falls by ``tol`` is not made: a path compares models trained equally long).
+over the hidden kernels, added to the *mean* loss of each batch. scikit-learn's MLPs add
+``0.5 * alpha_sk * sum w**2`` to the batch's mean loss after dividing it by the batch size, so for the classifier
+(log-loss in both) ``alpha = alpha_sk / (2 * batch_size)``; scikit-learn's regressor halves its squared error
+(reglab's is Keras's mean squared error, no 1/2), so there ``alpha = alpha_sk / batch_size``
+(``from_sklearn_alpha``). scikit-learn also penalizes the output layer's kernel; reglab penalizes the hidden ones
+(Keras's habit in the lecture). ``max_iter`` counts epochs; with ``early_stopping=False`` every epoch runs
+(scikit-learn's stop on a training loss that no longer falls by ``tol`` is not made: a path compares models
+trained equally long).
 """
 
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -23,11 +26,14 @@ from ..config import ModelConfig
 from ..regularizers import group_lasso, l1, l1_l2, l2
 
 PENALTIES = ("none", "l1", "l1_proximal", "l2", "elasticnet", "group_lasso_inputs", "group_lasso_units")
+ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "linear", "gelu": "gelu"}
 
 
-def from_sklearn_alpha(alpha_sklearn: float, batch_size: int) -> float:
-    """reglab's (Keras's) l2 factor equal to scikit-learn MLP's ``alpha`` at that batch size."""
-    return alpha_sklearn / (2.0 * batch_size)
+def from_sklearn_alpha(alpha_sklearn: float, batch_size: int, regression: bool = False) -> float:
+    """reglab's (Keras's) l2 factor equal to scikit-learn's MLP ``alpha`` at that batch size: for its classifier,
+    ``alpha_sk / (2 * batch_size)``; for its regressor (whose loss is half the squared error),
+    ``alpha_sk / batch_size``."""
+    return alpha_sklearn / ((1.0 if regression else 2.0) * batch_size)
 
 
 def kernel_regularizer(penalty, alpha, l1_ratio):
@@ -40,26 +46,26 @@ def kernel_regularizer(penalty, alpha, l1_ratio):
             "group_lasso_units": lambda: group_lasso(alpha, groups="units")}[penalty]()
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
-    """A multi-layer perceptron classifier: Glorot-uniform kernels, zero biases, cross-entropy (sigmoid output for
-    two classes, softmax for more), Adam or SGD with Keras's arithmetic, batches reshuffled every epoch.
+class _MLP(BaseEstimator):
+    """A multi-layer perceptron: Glorot-uniform kernels, zero biases, Adam or SGD with Keras's arithmetic, batches
+    reshuffled every epoch.
 
     Parameters use scikit-learn's names where it has them: ``hidden_layer_sizes``, ``activation`` (relu, tanh,
     logistic, identity, gelu), ``solver`` (adam, sgd), ``batch_size`` (an int or "auto" = min(200, n_samples)),
     ``learning_rate_init``, ``max_iter`` (epochs), ``momentum`` (sgd), ``early_stopping`` with
-    ``validation_fraction`` (a stratified part held out), ``n_iter_no_change`` and ``tol`` (on validation accuracy;
-    the best epoch's weights are kept), ``random_state``. reglab's: ``penalty`` (PENALTIES), ``alpha`` (see the
-    module's note), ``l1_ratio`` (elasticnet), ``dropout`` (a rate after every hidden layer), ``weight_decay``
-    (decoupled), ``max_norm`` (a cap on each unit's incoming weight norm).
+    ``validation_fraction`` (a part held out), ``n_iter_no_change`` and ``tol`` (the best epoch's weights are
+    kept), ``random_state``. reglab's: ``penalty`` (PENALTIES), ``alpha`` (see the module's note), ``l1_ratio``
+    (elasticnet), ``dropout`` (a rate after every hidden layer), ``weight_decay`` (decoupled), ``max_norm`` (a cap
+    on each unit's incoming weight norm).
 
-    Learned: ``classes_``, ``n_features_in_``, ``feature_names_in_`` (when X has column names), ``coefs_`` and
-    ``intercepts_`` (per layer, [fan_in, fan_out] and [fan_out]), ``n_iter_`` (epochs run), ``loss_curve_``
-    (training data loss per epoch), ``run_`` (the reglab Run: history, sparsity, figures).
+    Learned: ``n_features_in_``, ``feature_names_in_`` (when X has column names), ``coefs_`` and ``intercepts_``
+    (per layer, [fan_in, fan_out] and [fan_out]), ``n_iter_`` (epochs run), ``loss_curve_`` (training data loss
+    per epoch), ``run_`` (the reglab Run: history, sparsity, figures).
     """
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"relu", "tanh", "logistic", "identity", "gelu"})],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"adam", "sgd"})],
         "penalty": [StrOptions(set(PENALTIES))],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
@@ -77,6 +83,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
+    _monitor = "val_data_loss"  # early stopping's figure
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", penalty="l2", alpha=1e-4,
                  l1_ratio=0.5, batch_size="auto", learning_rate_init=0.001, max_iter=200, momentum=0.9,
@@ -104,7 +111,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _config(self, n_samples, seed, alpha) -> ModelConfig:
         """The reglab model of these parameters with penalty factor ``alpha``, for ``n_samples`` training rows."""
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
-        es = {"monitor": "val_accuracy", "patience": self.n_iter_no_change, "min_delta": self.tol,
+        es = {"monitor": self._monitor, "patience": self.n_iter_no_change, "min_delta": self.tol,
               "restore_best_weights": True} if self.early_stopping else None
         return ModelConfig(
             hidden=tuple(hidden), activation=ACTIVATIONS[self.activation], optimizer=self.solver,
@@ -115,23 +122,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             epochs=int(self.max_iter), batch_size=min(200, n_samples) if self.batch_size == "auto" else
             int(self.batch_size), seed=seed)
 
-    def _data(self, X, y):
-        """Checked X (float32), the labels as codes into ``classes_`` (set here), and this fit's seed."""
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
-        return X, codes.astype(np.int32), int(check_random_state(self.random_state).randint(2**31 - 1))
-
-    def _split(self, dataset, seed, train=None, test=None):
-        """All of ``dataset`` (a reglab Dataset of X and the codes) for training, a stratified part held out for
-        early stopping; or the rows of one CV fold."""
-        X, codes = dataset.X, dataset.y
-        if train is not None:
-            return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv")
-        fraction = self.validation_fraction if self.early_stopping else 0.0
-        return datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed)
+    def _seed(self) -> int:
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
 
     def _fitted(self, run, config):
         """Set the learned attributes from a trained reglab Run."""
@@ -144,35 +136,23 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
-        """Train on X [n_samples, n_features] and labels y [n_samples]; returns self."""
-        X, codes, seed = self._data(X, y)
-        return self._fit_all(X, codes, seed, self.alpha)
+        """Train on X [n_samples, n_features] and y [n_samples] (the regressor: also [n_samples, n_outputs]);
+        returns self."""
+        X, targets, seed = self._data(X, y)
+        return self._fit_all(X, targets, seed, self.alpha)
 
-    def _fit_all(self, X, codes, seed, alpha):
+    def _fit_all(self, X, targets, seed, alpha):
         from ..api import train
 
-        split = self._split(datasets.labelled("X", X, codes), seed)
+        split = self._split(self._dataset(X, targets), seed)
         config = self._config(len(split.y_train), seed, alpha)
         (_, run), = train([(type(self).__name__, config)], split)
         return self._fitted(run, config)
 
-    def decision_function(self, X):
-        """Logits: [n_samples] for two classes (of the second), [n_samples, n_classes] for more."""
+    def _outputs(self, X):
+        """The network's outputs [n_samples, n_out] for checked X."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float32)
-        z = self.run_.decision_function(X)
-        return z[:, 0] if z.shape[1] == 1 else z
-
-    def predict_proba(self, X):
-        """Class probabilities [n_samples, n_classes], columns in the order of ``classes_``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float32)
-        return self.run_.predict_proba(X)
-
-    def predict(self, X):
-        """The most probable class of each row, as ``classes_`` names it."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self.run_.decision_function(validate_data(self, X, reset=False, dtype=np.float32))
 
     def get_support(self, indices=False):
         """The inputs the network still uses (a path of non-zero weights to the output): a mask, or indices."""
@@ -190,9 +170,89 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
         tags.non_deterministic = self.random_state is None
         return tags
 
 
-ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "linear", "gelu": "gelu"}
+class MLPClassifier(ClassifierMixin, _MLP):
+    """A multi-layer perceptron classifier (see ``_MLP`` for the parameters): cross-entropy, a sigmoid output for
+    two classes and softmax for more; ``classes_`` holds the labels as given; early stopping watches validation
+    accuracy on a stratified part."""
+
+    _monitor = "val_accuracy"
+
+    def _data(self, X, y):
+        """Checked X (float32), the labels as codes into ``classes_`` (set here), and this fit's seed."""
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
+        return X, codes.astype(np.int32), self._seed()
+
+    @staticmethod
+    def _dataset(X, codes):
+        return datasets.labelled("X", X, codes)
+
+    def _split(self, dataset, seed, train=None, test=None):
+        """All of ``dataset`` for training, a stratified part held out for early stopping; or one CV fold's rows."""
+        X, codes = dataset.X, dataset.y
+        if train is not None:
+            return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv")
+        fraction = self.validation_fraction if self.early_stopping else 0.0
+        return datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed)
+
+    def decision_function(self, X):
+        """Logits: [n_samples] for two classes (of the second), [n_samples, n_classes] for more."""
+        z = self._outputs(X)
+        return z[:, 0] if z.shape[1] == 1 else z
+
+    def predict_proba(self, X):
+        """Class probabilities [n_samples, n_classes], columns in the order of ``classes_``."""
+        check_is_fitted(self)
+        return self.run_.predict_proba(validate_data(self, X, reset=False, dtype=np.float32))
+
+    def predict(self, X):
+        """The most probable class of each row, as ``classes_`` names it."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _MLP):
+    """A multi-layer perceptron regressor (see ``_MLP`` for the parameters): outputs as they are, Keras's mean
+    squared error (no 1/2), one target or several; early stopping watches the validation loss on a random part;
+    ``score`` is R²."""
+
+    def _data(self, X, y):
+        """Checked X and y (float32), and this fit's seed."""
+        X, y = validate_data(self, X, y, dtype=np.float32, multi_output=True, y_numeric=True)
+        return X, np.asarray(y, np.float32), self._seed()
+
+    @staticmethod
+    def _dataset(X, y):
+        """A data set without classes: the engine's regression head."""
+        return datasets.Dataset("X", X, y, (), tuple(f"x{i + 1}" for i in range(X.shape[1])), {})
+
+    def _split(self, dataset, seed, train=None, test=None):
+        """All rows for training, a random part held out for early stopping; or one CV fold's rows."""
+        X, y = dataset.X, dataset.y
+        if train is None:
+            n_val = int(round(self.validation_fraction * len(y))) if self.early_stopping else 0
+            order = np.random.default_rng(seed).permutation(len(y))
+            test, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+        return datasets.Split(dataset, X[train], y[train], X[test], y[test], len(test) / len(y), "cv")
+
+    def predict(self, X):
+        """Predictions [n_samples] for one target, [n_samples, n_outputs] for several."""
+        out = self._outputs(X)
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

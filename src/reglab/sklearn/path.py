@@ -1,35 +1,36 @@
-"""The cross-validated regularization path: every alpha x fold model trained at once, through one runner call
-(folds of unequal size padded with masks, so models of one network share one compiled program)."""
+"""The cross-validated regularization path of the classifier and the regressor: every alpha x fold model trained
+at once, through one runner call (folds of unequal size padded with masks, so models of one network share one
+compiled program)."""
 
 import numbers
 import time
 
 import numpy as np
-from sklearn.base import _fit_context
+from sklearn.base import _fit_context, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .. import data as datasets
-from .estimators import MLPClassifier
+from .estimators import _MLP, MLPClassifier, MLPRegressor
 
 # An int of alphas spans this log range, strongest first (reglab's convention: see estimators.py).
 ALPHA_RANGE = (10.0, 1e-5)
 
 
-class MLPClassifierCV(MLPClassifier):
-    """``MLPClassifier`` with ``alpha`` chosen by cross-validation over ``alphas`` (an int: that many log-spaced
-    from ALPHA_RANGE; or the values), on ``cv`` folds (scikit-learn's: an int is stratified k-fold), scored by
-    ``scoring`` (default: accuracy). ``selection="best"`` takes the best mean score, ``"1se"`` the largest alpha
-    within one standard error of it. With ``refit``, the chosen alpha is trained on all the data.
+class _Path:
+    """An MLP with ``alpha`` chosen by cross-validation over ``alphas`` (an int: that many log-spaced from
+    ALPHA_RANGE; or the values), on ``cv`` folds (scikit-learn's: an int is stratified k-fold for the classifier,
+    k-fold for the regressor), scored by ``scoring`` (default: the estimator's score, accuracy or R²).
+    ``selection="best"`` takes the best mean score, ``"1se"`` the largest alpha within one standard error of it.
+    With ``refit``, the chosen alpha is trained on all the data.
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
     n_folds], ``alpha_``, ``best_index_``, ``n_features_selected_`` [n_alphas] (mean over folds of the inputs still
-    in use), ``fit_time_`` (seconds training the path), and with ``refit`` what ``MLPClassifier`` learns.
+    in use), ``fit_time_`` (seconds training the path), and with ``refit`` what the single estimator learns.
     """
 
     _parameter_constraints = {
-        **{k: v for k, v in MLPClassifier._parameter_constraints.items() if k != "alpha"},
+        **{k: v for k, v in _MLP._parameter_constraints.items() if k != "alpha"},
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
         "cv": ["cv_object"],
         "scoring": [None, str, callable, HasMethods("__call__")],
@@ -78,29 +79,32 @@ class MLPClassifierCV(MLPClassifier):
         from ..engine.runner import Job, run
         from ..results import Run
 
-        X, codes, seed = self._data(X, y)
+        X, targets, seed = self._data(X, y)
+        truth = self.classes_[targets] if is_classifier(self) else targets  # what the scorer compares against
         alphas = self._alpha_grid()
-        folds = list(check_cv(self.cv, codes, classifier=True).split(X, codes))
+        folds = list(check_cv(self.cv, targets, classifier=is_classifier(self)).split(X, targets))
         # batch_size="auto" is min(200, rows): taken at the largest fold, every fold's epoch is one batch below 200
         # rows and batches of 200 above, as each would alone, and all share one program
-        rows, dataset = max(len(train) for train, _ in folds), datasets.labelled("X", X, codes)
+        rows, dataset = max(len(train) for train, _ in folds), self._dataset(X, targets)
         splits = [self._split(dataset, seed, train, test) for train, test in folds]
         jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k))
                 for i, alpha in enumerate(alphas) for k in range(len(folds))]
         scorer = check_scoring(self, self.scoring)
         scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
         selected = np.zeros((len(alphas), len(folds)))
-        shared = {name: getattr(self, name) for name in MLPClassifier._parameter_constraints if name != "alpha"}
+        shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name != "alpha"}
         start = time.perf_counter()
         for job, trained in run(jobs):
             i, k = job.tag
-            fold = MLPClassifier(**shared, alpha=alphas[i])  # this fold's classifier, fitted, for the scorer
-            fold.classes_, fold.n_features_in_ = self.classes_, self.n_features_in_
-            fold._fitted(Run("fold", job.config, trained.history, trained.params, tuple(range(len(self.classes_))),
-                             0.0, trained.train_seconds, trained.info), job.config)
+            fold = self._single(**shared, alpha=alphas[i])  # this fold's model, fitted, for the scorer
+            fold.n_features_in_ = self.n_features_in_
+            if is_classifier(self):
+                fold.classes_ = self.classes_
+            fold._fitted(Run("fold", job.config, trained.history, trained.params, dataset.classes, 0.0,
+                             trained.train_seconds, trained.info), job.config)
             train, test = folds[k]
-            scores[i, k] = scorer(fold, X[test], self.classes_[codes[test]])
-            train_scores[i, k] = scorer(fold, X[train], self.classes_[codes[train]])
+            scores[i, k] = scorer(fold, X[test], truth[test])
+            train_scores[i, k] = scorer(fold, X[train], truth[train])
             selected[i, k] = fold.get_support().sum()
         self.fit_time_ = time.perf_counter() - start
         self.alphas_, self.scores_, self.train_scores_ = alphas, scores, train_scores
@@ -113,12 +117,23 @@ class MLPClassifierCV(MLPClassifier):
             best = int(within[np.argmax(alphas[within])])  # the strongest alpha within one standard error
         self.best_index_, self.alpha_ = best, float(alphas[best])
         if self.refit:
-            self._fit_all(X, codes, seed, self.alpha_)
+            self._fit_all(X, targets, seed, self.alpha_)
         return self
 
     def validation_curve(self):
         """scikit-learn's ValidationCurveDisplay of the stored scores (no refitting); call ``.plot()`` on it."""
         from sklearn.model_selection import ValidationCurveDisplay
 
+        default = "accuracy" if is_classifier(self) else "R²"
         return ValidationCurveDisplay(param_name="alpha", param_range=self.alphas_, train_scores=self.train_scores_,
-                                      test_scores=self.scores_, score_name=str(self.scoring or "accuracy"))
+                                      test_scores=self.scores_, score_name=str(self.scoring or default))
+
+
+class MLPClassifierCV(_Path, MLPClassifier):
+    __doc__ = "``MLPClassifier`` on a cross-validated path. " + _Path.__doc__
+    _single = MLPClassifier
+
+
+class MLPRegressorCV(_Path, MLPRegressor):
+    __doc__ = "``MLPRegressor`` on a cross-validated path. " + _Path.__doc__
+    _single = MLPRegressor
