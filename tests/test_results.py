@@ -185,6 +185,12 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
                           for kind in ("l1", "l2", "dropout", "l1_l2") for lam in (1e-4, 1e-2) for seed in (0, 1)])
     figures["path"], figures["sparsity path"] = plot_path(frame, "a title"), plot_sparsity_path(frame)
     figures["boundary path"] = plot_boundary_path(frame)
+    from reglab.views.tabular import plot_curves
+
+    rows = [{"data": d, "method": m, "curve": [0.9, 0.95, 0.5]} for d in ("breast_cancer", "wine", "digits",
+                                                                            "diabetes")
+            for m in ("scikit-learn grid", "reglab path (group_lasso_inputs)")]
+    figures["tabular"] = plot_curves(rows, np.geomspace(1e-5, 10, 3))
     problems = {name: bad for name, fig in figures.items() if (bad := _texts_outside_or_overlapping(fig))}
     assert not problems
 
