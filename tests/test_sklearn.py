@@ -123,3 +123,23 @@ def test_the_regressor_fits_one_or_several_targets_and_its_path_scores_like_cros
         np.testing.assert_allclose(path.scores_[i], cross_val_score(MLPRegressor(**settings, alpha=alpha), X, y,
                                                                     cv=KFold(3)), atol=1e-12)
     assert path.alpha_ == 1e-4 and path.validation_curve().score_name == "R²"
+
+
+def test_an_int_of_alphas_starts_where_the_datas_pull_at_initialization_stops(seed_split):
+    """alpha_max from the initial gradient, checked against the NumPy rendering of the loss's gradient."""
+    from reglab.engine import mlp, program
+    from reglab.sklearn.path import EPS, alpha_max
+    from tests import reference
+
+    X, y = seed_split.X_train, seed_split.y_train
+    path = MLPClassifierCV(hidden_layer_sizes=(6,), activation="tanh", penalty="l1", alphas=3, cv=2, max_iter=2,
+                           random_state=0, refit=False).fit(X, y)
+    seed = int(np.random.RandomState(0).randint(2**31 - 1))
+    init = [{k: np.asarray(v, np.float64) for k, v in layer.items()}
+            for layer in mlp.init(program.run_keys(np.uint32(seed))[0], (2, 6, 1))]
+    _, _, _, grads = reference.loss_and_grads(init, X.astype(np.float64), y.astype(np.float64), 0.0, 0.0)
+    assert path.alpha_max_ == pytest.approx(np.abs(grads[0]["kernel"]).max(), rel=1e-4)
+    np.testing.assert_allclose(path.alphas_, [path.alpha_max_, path.alpha_max_ * np.sqrt(EPS), path.alpha_max_ * EPS])
+    rows = alpha_max("group_lasso_inputs", init, grads), alpha_max("l2", init, grads)
+    assert rows[0] == pytest.approx(np.linalg.norm(grads[0]["kernel"], axis=1).max())
+    assert rows[1] == pytest.approx(np.linalg.norm(grads[0]["kernel"]) / (2 * np.linalg.norm(init[0]["kernel"])))

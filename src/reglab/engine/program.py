@@ -217,6 +217,18 @@ def train(program: Program, hparams, data):
     return params, history, info
 
 
+def initial_gradient(program: Program, hparams, data):
+    """``(params, grads)``: the run's initial params and the gradient of its mean data loss over every training row
+    there (no penalty, no dropout): what a regularization path's largest useful strength is measured against."""
+    params = mlp.init(run_keys(hparams["seed"])[0], program.sizes)
+
+    def data_loss(p):
+        logits = mlp.forward(p, data["X_train"], program.activation)
+        return jnp.mean(mlp.per_sample_loss(logits, data["y_train"], program.loss))
+
+    return params, jax.grad(data_loss)(params)
+
+
 def _scan_epochs(program, body, carry, params_of):
     """``lax.scan`` of ``body`` over the epochs; with ``program.snapshots``, also the params (``params_of(carry)``)
     after each epoch of history.snapshot_epochs, written in place into one buffer [S, ...] (slot e // every holds

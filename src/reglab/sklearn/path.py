@@ -13,19 +13,36 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .estimators import _MLP, MLPClassifier, MLPRegressor
 
-# An int of alphas spans this log range, strongest first (reglab's convention: see estimators.py).
-ALPHA_RANGE = (10.0, 1e-5)
+EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spaced (glmnet's habit)
+
+
+def alpha_max(penalty, params, grads) -> float:
+    """The strength at which the hidden kernels' zero is where the data's pull at initialization stops (``params``
+    and ``grads``: the initial weights and the mean data loss's gradient there, per Dense layer): for the sparse
+    penalties the smallest one at which every weight (l1, l1_proximal, elasticnet) or every group of weights (group
+    lasso: an input's outgoing row, a unit's incoming column) would stay at zero; for l2 (and none), the one whose
+    pull 2 * alpha * ||W|| equals the data's ||grad W||."""
+    import numpy as np
+
+    hidden = [np.asarray(g["kernel"], np.float64) for g in grads[:-1]] or [np.asarray(grads[0]["kernel"])]
+    if penalty in ("l1", "l1_proximal", "elasticnet"):
+        return float(max(np.abs(g).max() for g in hidden))
+    if penalty.startswith("group_lasso"):
+        axis = 1 if penalty == "group_lasso_inputs" else 0
+        return float(max(np.linalg.norm(g, axis=axis).max() for g in hidden))
+    weights = [np.asarray(p["kernel"], np.float64) for p in params[:len(hidden)]]
+    return float(np.sqrt(sum((g * g).sum() for g in hidden)) / (2 * np.sqrt(sum((w * w).sum() for w in weights))))
 
 
 class _Path:
     """An MLP with ``alpha`` chosen by cross-validation over ``alphas`` (an int: that many log-spaced from
-    ALPHA_RANGE; or the values), on ``cv`` folds (scikit-learn's: an int is stratified k-fold for the classifier,
+    ``alpha_max`` of the data down to EPS times it, see ``alpha_max``; or the values), on ``cv`` folds (scikit-learn's: an int is stratified k-fold for the classifier,
     k-fold for the regressor), scored by ``scoring`` (default: the estimator's score, accuracy or R²).
     ``selection="best"`` takes the best mean score, ``"1se"`` the largest alpha within one standard error of it.
     With ``refit``, the chosen alpha is trained on all the data.
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
-    n_folds], ``alpha_``, ``best_index_``, ``n_features_selected_`` [n_alphas] (mean over folds of the inputs still
+    n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_`` [n_alphas] (mean over folds of the inputs still
     in use), ``fit_time_`` (seconds training the path), and with ``refit`` what the single estimator learns.
     """
 
@@ -65,9 +82,19 @@ class _Path:
         self.tol = tol
         self.random_state = random_state
 
-    def _alpha_grid(self) -> np.ndarray:
+    def _alpha_grid(self, dataset, seed, rows) -> np.ndarray:
         if isinstance(self.alphas, numbers.Integral):
-            return np.geomspace(*ALPHA_RANGE, self.alphas)
+            import jax
+
+            from ..engine.program import initial_gradient, plan
+
+            split = self._split(dataset, seed)
+            program, hparams = plan(self._config(rows, seed, 0.0), split)
+            data = {"X_train": split.X_train, "y_train": split.y_train}
+            params, grads = jax.jit(initial_gradient, static_argnums=0)(program, hparams, data)
+            top = alpha_max(self.penalty, params, grads)
+            self.alpha_max_ = top
+            return np.geomspace(top, top * EPS, self.alphas)
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
         if not len(alphas) or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
             raise ValueError(f"alphas: got {self.alphas!r}; allowed: an int, or finite numbers >= 0")
@@ -81,11 +108,11 @@ class _Path:
 
         X, targets, seed = self._data(X, y)
         truth = self.classes_[targets] if is_classifier(self) else targets  # what the scorer compares against
-        alphas = self._alpha_grid()
         folds = list(check_cv(self.cv, targets, classifier=is_classifier(self)).split(X, targets))
         # batch_size="auto" is min(200, rows): taken at the largest fold, every fold's epoch is one batch below 200
         # rows and batches of 200 above, as each would alone, and all share one program
         rows, dataset = max(len(train) for train, _ in folds), self._dataset(X, targets)
+        alphas = self._alpha_grid(dataset, seed, rows)
         splits = [self._split(dataset, seed, train, test) for train, test in folds]
         jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k))
                 for i, alpha in enumerate(alphas) for k in range(len(folds))]
