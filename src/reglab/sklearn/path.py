@@ -36,14 +36,16 @@ def alpha_max(penalty, params, grads) -> float:
 
 class _Path:
     """An MLP with ``alpha`` chosen by cross-validation over ``alphas`` (an int: that many log-spaced from
-    ``alpha_max`` of the data down to EPS times it, see ``alpha_max``; or the values), on ``cv`` folds (scikit-learn's: an int is stratified k-fold for the classifier,
-    k-fold for the regressor), scored by ``scoring`` (default: the estimator's score, accuracy or R²).
+    ``alpha_max`` of the data down to EPS times it, see ``alpha_max``; or the values), on ``cv`` folds
+    (scikit-learn's: an int is stratified k-fold for the classifier, k-fold for the regressor), scored by
+    ``scoring`` (default: the estimator's score, accuracy or R²).
     ``selection="best"`` takes the best mean score, ``"1se"`` the largest alpha within one standard error of it.
     With ``refit``, the chosen alpha is trained on all the data.
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
-    n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_`` [n_alphas] (mean over folds of the inputs still
-    in use), ``fit_time_`` (seconds training the path), and with ``refit`` what the single estimator learns.
+    n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_``
+    [n_alphas] (mean over folds of the inputs still in use), ``fit_time_`` (seconds training the path), and with
+    ``refit`` what the single estimator learns.
     """
 
     _parameter_constraints = {
