@@ -87,14 +87,18 @@ CONTROL_VALUES = [("data", "circles"), ("noise", "0.15"), ("n", "60"), ("validat
 
 
 def test_every_control_reaches_the_server_and_every_regularizer_trains(page, explore_url):
+    from playwright.sync_api import TimeoutError as Timeout
+
     open_page(page, explore_url, "#epochs=20&width=8&layers=1", everything=False)
     for name, value in CONTROL_VALUES:
         set_control(page, name, value)
         wanted = value if name in ("data", "activation", "optimizer", "regularizer") else float(value)
-        page.wait_for_function(f"""() => {{ const s = window.reglab.state.scene;
-            return s && s.controls[{name!r}] == {json.dumps(wanted)}; }}""", timeout=60_000)
-        if name == "regularizer":  # each kind trains its first model
-            page.wait_for_function(f"({CURRENT})() !== null", timeout=60_000)
+        try:  # its scene, then its first model (one change at a time: no pile of programs compiling at once)
+            page.wait_for_function(f"""() => {{ const s = window.reglab.state.scene;
+                return s && s.controls[{name!r}] == {json.dumps(wanted)}; }}""", timeout=120_000)
+            page.wait_for_function(f"({CURRENT})() !== null", timeout=120_000)
+        except Timeout:
+            raise AssertionError(f"{name} = {value}: {page.locator('#status').text_content()}") from None
     scene = page.evaluate("window.reglab.state.scene")
     assert scene["n_inputs"] == 4 and scene["axes"] == ["PC 1", "PC 2"] and len(scene["classes"]) == 3
     assert len(scene["models"]) == 2 * len(scene["strengths"])  # two seeds

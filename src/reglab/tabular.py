@@ -4,6 +4,7 @@ size, learning rate and epochs (scikit-learn with ``tol=0`` and no early stop, s
 standardized in a ``Pipeline``. Per data set: the cross-validated score (accuracy, or R² for diabetes), the chosen
 alpha in scikit-learn's units, the inputs the chosen model still uses, and the wall time."""
 
+import json
 import time
 import warnings
 from dataclasses import dataclass
@@ -105,8 +106,6 @@ def run(out=None, progress=None, **settings) -> TabularResult:
             html_table(table, COLUMNS), html_figure("curves.png", "Mean cross-validated score against alpha "
                                                     "(scikit-learn's units), per data set.", png_bytes(figure))],
                     "reglab demo tabular", libraries)
-        import json
-
         with written(out), atomic_folder(out) as folder:
             (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
             (folder / "report.html").write_text(html)
