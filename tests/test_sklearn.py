@@ -96,6 +96,10 @@ def test_the_path_trains_every_alpha_and_fold_in_one_program_and_scores_like_sci
     np.testing.assert_array_equal(path.predict_proba(X), refit.predict_proba(X))
     lenient = MLPClassifierCV(**SMALL, alphas=alphas, cv=3, selection="1se").fit(X, y)
     assert lenient.alpha_ >= path.alpha_
+    watched = MLPClassifierCV(**SMALL, alphas=alphas[:2], cv=3, early_stopping=True, n_iter_no_change=3).fit(X, y)
+    for i, alpha in enumerate(alphas[:2]):  # early stopping watches part of each fold's training rows, as alone
+        one = MLPClassifier(**SMALL, alpha=alpha, early_stopping=True, n_iter_no_change=3)
+        np.testing.assert_allclose(watched.scores_[i], cross_val_score(one, X, y, cv=StratifiedKFold(3)), atol=1e-12)
     display = path.validation_curve().plot()
     assert display.ax_.get_xlabel() == "alpha"
     assert np.all(np.diff(path.n_features_selected_) <= 0) or path.penalty == "l2"

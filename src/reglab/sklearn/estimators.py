@@ -13,6 +13,7 @@ trained equally long).
 """
 
 import numbers
+from dataclasses import replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
@@ -196,6 +197,8 @@ class MLPClassifier(ClassifierMixin, _MLP):
 
     def _split(self, dataset, seed, train=None, test=None):
         """All of ``dataset`` for training, a stratified part held out for early stopping; or one CV fold's rows."""
+        if train is not None and self.early_stopping:  # the fold's test rows are scored, never watched
+            return self._split(replace(dataset, X=dataset.X[train], y=dataset.y[train]), seed)
         X, codes = dataset.X, dataset.y
         if train is not None:
             return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv")
@@ -240,6 +243,8 @@ class MLPRegressor(RegressorMixin, _MLP):
 
     def _split(self, dataset, seed, train=None, test=None):
         """All rows for training, a random part held out for early stopping; or one CV fold's rows."""
+        if train is not None and self.early_stopping:  # the fold's test rows are scored, never watched
+            return self._split(replace(dataset, X=dataset.X[train], y=dataset.y[train]), seed)
         X, y = dataset.X, dataset.y
         if train is None:
             n_val = int(round(self.validation_fraction * len(y))) if self.early_stopping else 0

@@ -97,6 +97,7 @@ class _Path:
             top = alpha_max(self.penalty, params, grads)
             self.alpha_max_ = top
             return np.geomspace(top, top * EPS, self.alphas)
+        self.alpha_max_ = None  # given, not measured
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
         if not len(alphas) or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
             raise ValueError(f"alphas: got {self.alphas!r}; allowed: an int, or finite numbers >= 0")
