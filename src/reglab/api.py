@@ -18,7 +18,7 @@ from pathlib import Path
 from . import data as datasets
 from .config import ModelConfig, config_fields
 from .errors import ReglabError
-from .files import MARK, atomic_folder, check_output, written
+from .files import check_output, marked_folder, written
 from .locks import claim
 from .results import Run
 from .spec import Study
@@ -103,8 +103,7 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
         with written(out):
             check_output(out)
         runs, frame, files = _train_study(study, split, rerun or f"reglab run SPEC.toml --out {out}", progress)
-        with written(out), atomic_folder(out) as folder:
-            (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
+        with marked_folder(out) as folder:
             for name, blob in files.items():
                 (folder / name).write_bytes(blob)
             for run in runs:

@@ -74,6 +74,14 @@ def check_output(folder) -> Path:
 
 
 @contextmanager
+def marked_folder(path):
+    """``atomic_folder(path)`` marked as a folder reglab wrote (MARK), OS errors as the one ``out`` line."""
+    with written(path), atomic_folder(path) as folder:
+        (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
+        yield folder
+
+
+@contextmanager
 def written(folder):
     """Turns an OS error while the block writes ``folder`` (no permission, a full disk, …) into the one line."""
     try:

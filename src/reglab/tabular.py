@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ReglabError
-from .files import MARK, atomic_folder, check_output, written
+from .files import check_output, marked_folder, written
 from .locks import claim
 
 DATASETS = ("breast_cancer", "wine", "digits", "diabetes")  # diabetes is the regression
@@ -106,8 +106,7 @@ def run(out=None, progress=None, **settings) -> TabularResult:
             html_table(table, COLUMNS), html_figure("curves.png", "Mean cross-validated score against alpha "
                                                     "(scikit-learn's units), per data set.", png_bytes(figure))],
                     "reglab demo tabular", libraries)
-        with written(out), atomic_folder(out) as folder:
-            (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
+        with marked_folder(out) as folder:
             (folder / "report.html").write_text(html)
             (folder / "metrics.json").write_text(json.dumps({"rows": rows, "alphas_sklearn": grid.tolist(),
                                                              "settings": settings, "versions": libraries}, indent=1))

@@ -45,6 +45,15 @@ PATH_POINTS = 13  # strengths on a path: the chosen one in the middle, six eithe
 CSV_BYTES, CSV_ROWS = 2_000_000, 20_000
 
 
+def default_noise() -> dict:
+    """Each generated data set's own default noise (its generator's), which the page offers when it is picked."""
+    import inspect
+
+    from ..data.loaders import GENERATORS
+
+    return {name: inspect.signature(GENERATORS[name]).parameters["noise"].default for name in GENERATED}
+
+
 def check(values: dict) -> dict:
     """Every control's value, defaults filled in, each checked against CONTROLS."""
     if not isinstance(values, dict):
@@ -65,8 +74,7 @@ def check(values: dict) -> dict:
         else:
             opening, low, high = allowed
             out[name] = checks.number(name, value, low=low, high=high, low_open=opening == "(")
-    rate_like = {"dropout": (0.0, 0.95)}
-    if out["regularizer"] in rate_like and not out["strength"] < rate_like[out["regularizer"]][1]:
+    if out["regularizer"] == "dropout" and not out["strength"] < 0.95:
         raise ReglabError("strength", out["strength"], "a dropout rate in (0, 0.95)")
     if out["regularizer"] == "early_stopping" and out["strength"] != int(out["strength"]):
         raise ReglabError("strength", out["strength"], "a whole number of epochs (early stopping's patience)")

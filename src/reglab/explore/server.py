@@ -98,22 +98,27 @@ async def train(request: Request) -> Response:
                              headers={"Cache-Control": "no-store"})
 
 
+def trained(the_plan, split, plane, cancel=None):
+    """Train the plan's models through the runner (snapshots kept, boundaries measured on a 2-input plane) and
+    yield each one's message (payload.model) as it finishes; setting ``cancel`` starts no further model."""
+    from ..api import train as train_models
+
+    named = [(name, config) for name, _, _, config in the_plan.models]
+    window = plane.window if split.X_train.shape[1] == 2 else None
+    for i, run in train_models(named, split, window=window, snapshots=payload.SNAPSHOTS, cancel=cancel):
+        _, strength, seed, _ = the_plan.models[i]
+        yield payload.model(i, strength, seed, run, plane, len(split.y_val))
+
+
 async def _stream(the_plan, split, plane, scene):
     """The scene, then each model as it finishes (trained in a thread of its own), then "done"; leaving early
     (the page closed the connection) cancels what has not started."""
-    from ..api import train as train_models
-
     loop, queue, cancel = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
     start = time.perf_counter()
-    named = [(name, config) for name, _, _, config in the_plan.models]
-    two_d = split.X_train.shape[1] == 2
 
     def work():
         try:
-            for i, run in train_models(named, split, window=plane.window if two_d else None,
-                                       snapshots=payload.SNAPSHOTS, cancel=cancel):
-                _, strength, seed, _ = the_plan.models[i]
-                message = payload.model(i, strength, seed, run, plane, len(split.y_val))
+            for message in trained(the_plan, split, plane, cancel):
                 loop.call_soon_threadsafe(queue.put_nowait, _line(message))
                 if cancel.is_set():
                     break
@@ -142,11 +147,7 @@ def _bad(err: ReglabError) -> Response:
 async def control_table(request: Request) -> Response:
     return JSONResponse({"controls": {name: {"default": d, "kind": k, "allowed": a}
                                       for name, (d, k, a) in table.CONTROLS.items()},
-                         "generated": table.GENERATED, "noise": NOISE, "budget": table.BUDGET})
-
-
-# Each generator's own default noise (reglab.data), which the page offers when a data set is picked.
-NOISE = {"moons": 0.25, "circles": 0.1, "xor": 0.0, "gauss": 0.0, "spiral": 0.0, "blobs": 1.0}
+                         "generated": table.GENERATED, "noise": table.default_noise(), "budget": table.BUDGET})
 
 
 async def static(request: Request) -> Response:

@@ -66,16 +66,10 @@ def _final(row) -> dict:
 
 def study_data(body=None) -> dict:
     """The page's path for a request (default: the lecture's l1 path), trained now, as one scene and its models."""
-    from ..api import train as train_models
-    from .server import prepare
+    from .server import prepare, trained
 
     the_plan, split, plane, scene = prepare(body or {})
-    messages = [scene]
-    two_d = split.X_train.shape[1] == 2
-    named = [(name, config) for name, _, _, config in the_plan.models]
-    for i, run in train_models(named, split, window=plane.window if two_d else None, snapshots=payload.SNAPSHOTS):
-        _, strength, seed, _ = the_plan.models[i]
-        messages.append(payload.model(i, strength, seed, run, plane, len(split.y_val)))
+    messages = [scene, *trained(the_plan, split, plane)]
     return {"title": "reglab explore: the lecture's study", "families": [{"family": scene["controls"]["regularizer"],
                                                                            "messages": messages}]}
 

@@ -22,8 +22,6 @@ def alpha_max(penalty, params, grads) -> float:
     penalties the smallest one at which every weight (l1, l1_proximal, elasticnet) or every group of weights (group
     lasso: an input's outgoing row, a unit's incoming column) would stay at zero; for l2 (and none), the one whose
     pull 2 * alpha * ||W|| equals the data's ||grad W||."""
-    import numpy as np
-
     hidden = [np.asarray(g["kernel"], np.float64) for g in grads[:-1]] or [np.asarray(grads[0]["kernel"])]
     if penalty in ("l1", "l1_proximal", "elasticnet"):
         return float(max(np.abs(g).max() for g in hidden))
