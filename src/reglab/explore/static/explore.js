@@ -173,7 +173,7 @@ function receive(message, keep) {
     state.lam = keep && keep.lam !== null && keep.lam <= lambda.max ? keep.lam : middle;
     lambda.value = state.lam;
     state.epoch = keep && keep.epoch !== null ? keep.epoch : -1;
-    showControls(message.controls);
+    // the inputs already show what was asked (and a person may be editing one now): a late answer leaves them
     toHash();
     redraw();
   } else if (message.type === "model") {
