@@ -105,6 +105,47 @@ def test_the_path_trains_every_alpha_and_fold_in_one_program_and_scores_like_sci
     assert np.all(np.diff(path.n_features_selected_) <= 0) or path.penalty == "l2"
 
 
+def test_a_relaxed_path_scores_an_unpenalized_refit_on_the_inputs_each_model_kept():
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = make_classification(150, n_features=6, n_informative=2, n_redundant=0, shuffle=False, random_state=0)
+    settings = {**SMALL, "penalty": "group_lasso_inputs", "max_iter": 40}
+    alphas = [0.3, 0.03]
+    path = MLPClassifierCV(**settings, alphas=alphas, cv=3, relax=True).fit(X, y)
+    for i, alpha in enumerate(alphas):  # by hand: the penalized model picks the inputs, an unpenalized one scores
+        counts = []
+        for k, (train, test) in enumerate(StratifiedKFold(3).split(X, y)):
+            kept = MLPClassifier(**settings, alpha=alpha).fit(X[train], y[train]).get_support()
+            counts.append(kept.sum())
+            relaxed = MLPClassifier(**settings, alpha=0.0).fit(X[train] * kept, y[train])
+            assert path.scores_[i, k] == pytest.approx(relaxed.score(X[test] * kept, y[test]), abs=1e-12)
+        assert path.n_features_selected_[i] == pytest.approx(np.mean(counts))
+    assert path.n_features_selected_[0] < 6
+    kept = MLPClassifier(**settings, alpha=path.alpha_).fit(X, y).get_support()
+    np.testing.assert_array_equal(path.get_support(), kept)  # the refit: unpenalized, the others' weights zero
+    np.testing.assert_array_equal(path.coefs_[0][~kept], 0)
+    refit = MLPClassifier(**settings, alpha=0.0).fit(X * kept, y)
+    np.testing.assert_allclose(path.predict_proba(X), refit.predict_proba(X * kept), rtol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_relaxed_group_lasso_path_keeps_no_noise_input_where_the_plain_one_keeps_some(seed):
+    """3 informative inputs of 20 (make_classification, one cluster per class): scored plainly, cross-validation
+    prefers a small alpha whose shrinkage costs less, and keeps noise inputs; relaxed, it keeps none."""
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(400, n_features=20, n_informative=3, n_redundant=0, n_clusters_per_class=1,
+                               shuffle=False, random_state=seed)
+    X = StandardScaler().fit_transform(X)
+    settings = {"hidden_layer_sizes": (32,), "penalty": "group_lasso_inputs", "alphas": 8, "cv": 3, "max_iter": 100,
+                "learning_rate_init": 0.01, "random_state": seed}
+    plain, relaxed = (MLPClassifierCV(**settings, relax=relax).fit(X, y).get_support(indices=True)
+                      for relax in (False, True))
+    assert set(relaxed) <= {0, 1, 2} and len(relaxed) >= 2 and len(set(plain) - {0, 1, 2}) > 0
+
+
 def test_the_regressor_fits_one_or_several_targets_and_its_path_scores_like_cross_val_score():
     from sklearn.datasets import make_regression
     from sklearn.metrics import r2_score

@@ -72,6 +72,34 @@ def test_proximal_l1_makes_exact_zeros_where_the_subgradient_makes_none(split, s
     assert prox.final["penalty"] == pytest.approx(by_hand, rel=0.2)
 
 
+def test_the_group_step_lands_on_the_proximal_point_in_the_optimizers_metric():
+    """group_prox against the optimality conditions of argmin_u sum (u - z)^2 / (2 eta) + lam ||u||, in float64:
+    a zero group has ||z / eta|| <= lam; a non-zero one (u - z) / eta + lam u / ||u|| = 0; equal step sizes give
+    the block soft-threshold z (1 - lam eta / ||z||)+."""
+    from reglab.engine import sparse
+
+    rng = np.random.default_rng(0)
+    zeros = 0
+    for _ in range(100):
+        z = rng.normal(size=(int(rng.integers(1, 40)), 1)).astype(np.float32)
+        eta = np.exp(rng.uniform(-4, 4, size=z.shape)).astype(np.float32)  # Adam's step sizes spread over decades
+        lam = np.float32(np.linalg.norm(z / eta) * rng.uniform(0.5, 2.0))
+        u = np.asarray(sparse.group_prox(z, eta, lam, axis=0), np.float64)[:, 0]
+        zj, ej = z[:, 0].astype(np.float64), eta[:, 0].astype(np.float64)
+        if not u.any():
+            zeros += 1
+            assert np.linalg.norm(zj / ej) <= lam * (1 + 1e-5)
+        else:
+            assert np.linalg.norm(zj / ej) > lam
+            np.testing.assert_allclose((u - zj) / ej + lam * u / np.linalg.norm(u), 0, atol=1e-3 * lam)
+    assert 20 < zeros < 80  # both cases were met
+    z = rng.normal(size=(5, 4)).astype(np.float32)
+    u = np.asarray(sparse.group_prox(z, np.full_like(z, 0.1), np.float32(3.0), axis=1))
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    np.testing.assert_allclose(u, z * np.maximum(0, 1 - 0.3 / norms), rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(sparse.group_prox(z, np.full_like(z, 0.1), np.float32(0.0), axis=1), z)
+
+
 def test_group_lasso_switches_off_whole_units(split):
     run = reglab.fit(split, kernel_regularizer=reglab.group_lasso(0.001), **SEED_RUN)
     arch = run.effective_architecture()

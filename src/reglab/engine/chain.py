@@ -3,7 +3,8 @@ Program compiles in only the links some model of it uses.
 
     keras_adam, keras_sgd     Keras's optimizers (hyperparameters may be traced values)
     decoupled_weight_decay    Keras's ``w <- w - lr * wd * w``, as an update ``-lr * wd * w`` beside the step
-    group_lasso, orthant_l1   wrappers: a pseudo-gradient goes in, the stepped weights are projected on the way out
+    group_lasso               a proximal step after the optimizer's, in the metric of its step sizes
+    orthant_l1                a wrapper: a pseudo-gradient goes in, the stepped weights are projected on the way out
     max_norm                  Keras's MaxNorm, a projection and the chain's last link
 
 Factors are traced arrays shaped like the params (``[{"kernel": f, "bias": f}, ...]``, None where a weight has no
@@ -30,12 +31,24 @@ def make(program, hp) -> optax.GradientTransformation:
     if program.weight_decay:
         opt = optax.chain(opt, decoupled_weight_decay(hp["learning_rate"] * hp["weight_decay"]))
     if program.groups:
-        opt = group_lasso(opt, hp["group"])
+        opt = group_lasso(opt, hp["group"], lambda state, params: step_sizes(program, hp, state, params),
+                          program.groups)
     if program.orthant:
         opt = orthant_l1(opt, hp["l1_prox"])
     if program.max_norm:
         opt = optax.chain(opt, max_norm(hp["max_norm"]))
     return opt
+
+
+def step_sizes(program, hp, state, params):
+    """Each weight's step per unit of (bias-corrected) gradient moment in ``make``'s chain after the update that
+    left ``state``, a tree like ``params``: Adam's ``lr * sqrt(1 - b2^t) / (sqrt(v) + eps)``, SGD's ``lr``."""
+    if program.optimizer != "adam":
+        return jax.tree.map(lambda w: jnp.full_like(w, hp["learning_rate"]), params)
+    adam = state[0] if program.weight_decay else state
+    t = adam.count.astype(jnp.float32)
+    return jax.tree.map(lambda v: hp["learning_rate"] * jnp.sqrt(1 - hp["beta_2"]**t) / (jnp.sqrt(v) + hp["epsilon"]),
+                        adam.v)
 
 
 class AdamState(NamedTuple):
@@ -118,20 +131,24 @@ def orthant_l1(inner, lam) -> optax.GradientTransformation:
                  lambda z, w, p: _where_factor(sparse.orthant_project, lam, z, w, p))
 
 
-def group_lasso(inner, factors) -> optax.GradientTransformation:
-    """Group lasso around ``inner``; ``factors[i]`` = (units, inputs) for layer i's kernel."""
+def group_lasso(inner, factors, step_sizes, axes=(0, 1)) -> optax.GradientTransformation:
+    """Group lasso after ``inner``: each kernel's groups land on their proximal point in the metric of the step sizes
+    ``step_sizes(state, params)`` gives (a tree like the params); ``factors[i]`` = (units, inputs) for layer i, of
+    which those on ``axes`` (0: units, 1: inputs) are applied."""
 
-    def kernels(fn, first, *rest):
-        return [{**a, "kernel": fn(a["kernel"], *(r[i]["kernel"] for r in rest), f[0], f[1])}
-                for i, (a, f) in enumerate(zip(first, factors))]
+    def prox(kernel, eta, f):
+        for axis in axes:
+            kernel = sparse.group_prox(kernel, eta, f[axis], axis)
+        return kernel
 
-    def pseudo(g, w, units, inputs):
-        return sparse.group_pseudo_gradient(sparse.group_pseudo_gradient(g, w, units, 0), w, inputs, 1)
+    def update(grads, state, params):
+        updates, state = inner.update(grads, state, params)
+        stepped, eta = optax.apply_updates(params, updates), step_sizes(state, params)
+        landed = [{**layer, "kernel": prox(layer["kernel"], size["kernel"], f)}
+                  for layer, size, f in zip(stepped, eta, factors)]
+        return jax.tree.map(jnp.subtract, landed, params), state
 
-    def project(z, w, p, units, inputs):
-        return sparse.group_project(sparse.group_project(z, w, p, units, 0), w, p, inputs, 1)
-
-    return _wrap(inner, lambda g, w: kernels(pseudo, g, w), lambda z, w, p: kernels(project, z, w, p))
+    return optax.GradientTransformation(inner.init, update)
 
 
 def max_norm(limits) -> optax.GradientTransformation:

@@ -34,7 +34,7 @@ class Program:
     n_val: int
     padded: bool = False  # some model has fewer real rows than n_train or n_val (its data come with counts)
     orthant: bool = False  # some L1 factor uses method="proximal"
-    groups: bool = False  # some group-lasso factor
+    groups: tuple = ()  # the group axes some group-lasso factor uses: 0 units (columns), 1 inputs (rows)
     max_norm: bool = False  # some max-norm constraint
     weight_decay: bool = False  # decoupled weight decay
     bias_penalty: bool = False  # some bias regularizer
@@ -88,7 +88,7 @@ def plan(config, split) -> tuple[Program, dict]:
         sizes=(split.X_train.shape[1], *config.hidden, n_out), activation=config.activation,
         optimizer=config.optimizer, epochs=config.epochs, batch_size=config.batch_size,
         n_train=len(split.y_train), n_val=len(split.y_val),
-        orthant=any(k or b for k, b in l1_prox), groups=bool(np.any(hparams["group"])),
+        orthant=any(k or b for k, b in l1_prox), groups=tuple(a for a in (0, 1) if any(f[a] for f in hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
         bias_penalty=biased, activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
         monitor=es.monitor if es else None, maximize=bool(es and es.maximize),

@@ -76,10 +76,12 @@ class _Task:
 
 
 class _Compiled:
-    """Compiled programs by kind, Program and argument shapes; one thread compiles, the others wait for it."""
+    """Compiled programs by kind, Program and argument shapes; one thread compiles, the others wait for it.
+    Compilations of different programs take turns too: XLA compiles on every core anyway, and two at once writing
+    JAX's persistent cache crashed the process once (a segmentation fault inside the cache write)."""
 
     def __init__(self):
-        self._programs, self._locks, self._guard = {}, {}, threading.Lock()
+        self._programs, self._locks, self._guard, self._compiling = {}, {}, threading.Lock(), threading.Lock()
         self._jitted = {"one": jax.jit(train, static_argnums=0),
                         "vectorized": jax.jit(jax.vmap(train, in_axes=(None, 0, 0)), static_argnums=0)}
 
@@ -91,8 +93,9 @@ class _Compiled:
         with lock:
             if key in self._programs:
                 return self._programs[key], 0.0
-            start = time.perf_counter()
-            self._programs[key] = compile_exported(kind, self._jitted[kind], program, args)
+            with self._compiling:
+                start = time.perf_counter()
+                self._programs[key] = compile_exported(kind, self._jitted[kind], program, args)
             return self._programs[key], time.perf_counter() - start
 
 

@@ -47,6 +47,12 @@ def kernel_regularizer(penalty, alpha, l1_ratio):
             "group_lasso_units": lambda: group_lasso(alpha, groups="units")}[penalty]()
 
 
+def only(params, support):
+    """``params`` with the first kernel's rows of the inputs outside ``support`` [n_features] (a mask) set to 0."""
+    first = {**params[0], "kernel": np.asarray(params[0]["kernel"]) * np.asarray(support, bool)[:, None]}
+    return [first, *params[1:]]
+
+
 class _MLP(BaseEstimator):
     """A multi-layer perceptron: Glorot-uniform kernels, zero biases, Adam or SGD with Keras's arithmetic, batches
     reshuffled every epoch.
@@ -142,13 +148,16 @@ class _MLP(BaseEstimator):
         X, targets, seed = self._data(X, y)
         return self._fit_all(X, targets, seed, self.alpha)
 
-    def _fit_all(self, X, targets, seed, alpha):
+    def _fit_all(self, X, targets, seed, alpha, support=None):
+        """Train on all rows at penalty ``alpha``; with ``support`` (a mask of inputs), on those inputs only (the
+        weights of the others are zero)."""
         from ..api import train
 
+        X = X if support is None else X * support
         split = self._split(self._dataset(X, targets), seed)
         config = self._config(len(split.y_train), seed, alpha)
         (_, run), = train([(type(self).__name__, config)], split)
-        return self._fitted(run, config)
+        return self._fitted(run if support is None else replace(run, params=only(run.params, support)), config)
 
     def _outputs(self, X):
         """The network's outputs [n_samples, n_out] for checked X."""

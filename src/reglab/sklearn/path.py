@@ -4,6 +4,7 @@ compiled program)."""
 
 import numbers
 import time
+from dataclasses import replace
 
 import numpy as np
 from sklearn.base import _fit_context, is_classifier
@@ -11,7 +12,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .estimators import _MLP, MLPClassifier, MLPRegressor
+from .estimators import _MLP, MLPClassifier, MLPRegressor, only
 
 EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spaced (glmnet's habit)
 
@@ -38,7 +39,11 @@ class _Path:
     (scikit-learn's: an int is stratified k-fold for the classifier, k-fold for the regressor), scored by
     ``scoring`` (default: the estimator's score, accuracy or R²).
     ``selection="best"`` takes the best mean score, ``"1se"`` the largest alpha within one standard error of it.
-    With ``refit``, the chosen alpha is trained on all the data.
+    With ``relax`` (Meinshausen's relaxed lasso; glmnet's ``relax=TRUE`` with gamma 0), each alpha x fold is scored
+    by a second model trained without the penalty on the inputs the first one kept: a sparse penalty's scores then
+    judge its choice of inputs, not the shrinkage that comes with it (which makes plain scores favour small alphas
+    that keep noise inputs). With ``refit``, the chosen alpha is trained on all the data (with ``relax``: then again,
+    unpenalized, on the inputs it kept; the weights of the others are zero).
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
     n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_``
@@ -52,11 +57,12 @@ class _Path:
         "cv": ["cv_object"],
         "scoring": [None, str, callable, HasMethods("__call__")],
         "refit": ["boolean"],
+        "relax": ["boolean"],
         "selection": [StrOptions({"best", "1se"})],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, alphas=16, cv=5, scoring=None, refit=True,
-                 selection="best", solver="adam", penalty="l2", l1_ratio=0.5, batch_size="auto",
+                 relax=False, selection="best", solver="adam", penalty="l2", l1_ratio=0.5, batch_size="auto",
                  learning_rate_init=0.001, max_iter=200, momentum=0.9, dropout=0.0, weight_decay=0.0, max_norm=None,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -65,6 +71,7 @@ class _Path:
         self.cv = cv
         self.scoring = scoring
         self.refit = refit
+        self.relax = relax
         self.selection = selection
         self.solver = solver
         self.penalty = penalty
@@ -104,8 +111,7 @@ class _Path:
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Cross-validate every alpha, then (with ``refit``) train the chosen one on all of X, y; returns self."""
-        from ..engine.runner import Job, run
-        from ..results import Run
+        from ..engine.runner import Job
 
         X, targets, seed = self._data(X, y)
         truth = self.classes_[targets] if is_classifier(self) else targets  # what the scorer compares against
@@ -119,24 +125,23 @@ class _Path:
                 for i, alpha in enumerate(alphas) for k in range(len(folds))]
         scorer = check_scoring(self, self.scoring)
         scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
-        selected = np.zeros((len(alphas), len(folds)))
-        shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name != "alpha"}
+        support = np.ones((len(alphas), len(folds), X.shape[1]), bool)
         start = time.perf_counter()
-        for job, trained in run(jobs):
-            i, k = job.tag
-            fold = self._single(**shared, alpha=alphas[i])  # this fold's model, fitted, for the scorer
-            fold.n_features_in_ = self.n_features_in_
-            if is_classifier(self):
-                fold.classes_ = self.classes_
-            fold._fitted(Run("fold", job.config, trained.history, trained.params, dataset.classes, 0.0,
-                             trained.train_seconds, trained.info), job.config)
+        models = dict(self._fold_models(jobs, dataset, alphas))
+        for (i, k), model in models.items():
+            support[i, k] = model.get_support()
+        if self.relax:
+            jobs = [Job(self._config(rows, seed, 0.0), self._split(replace(dataset, X=dataset.X * support[i, k]), seed,
+                                                                  *folds[k]), (i, k))
+                    for i in range(len(alphas)) for k in range(len(folds))]
+            models = dict(self._fold_models(jobs, dataset, np.zeros_like(alphas), support))
+        for (i, k), model in models.items():
             train, test = folds[k]
-            scores[i, k] = scorer(fold, X[test], truth[test])
-            train_scores[i, k] = scorer(fold, X[train], truth[train])
-            selected[i, k] = fold.get_support().sum()
+            scores[i, k] = scorer(model, X[test], truth[test])
+            train_scores[i, k] = scorer(model, X[train], truth[train])
         self.fit_time_ = time.perf_counter() - start
         self.alphas_, self.scores_, self.train_scores_ = alphas, scores, train_scores
-        self.n_features_selected_ = selected.mean(axis=1)
+        self.n_features_selected_ = support.sum(axis=2).mean(axis=1)
         mean = scores.mean(axis=1)
         best = int(np.argmax(mean))
         if self.selection == "1se":
@@ -146,7 +151,28 @@ class _Path:
         self.best_index_, self.alpha_ = best, float(alphas[best])
         if self.refit:
             self._fit_all(X, targets, seed, self.alpha_)
+            if self.relax:
+                self._fit_all(X, targets, seed, 0.0, self.get_support())
         return self
+
+    def _fold_models(self, jobs, dataset, alphas, support=None):
+        """Train ``jobs`` (tagged (alpha index, fold)) through one runner call; yields each tag and its model as a
+        fitted single estimator (with ``support`` [n_alphas, n_folds, n_features]: the weights of the inputs it
+        leaves out set to zero)."""
+        from ..engine.runner import run
+        from ..results import Run
+
+        shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name != "alpha"}
+        for job, trained in run(jobs):
+            i, k = job.tag
+            model = self._single(**shared, alpha=alphas[i])
+            model.n_features_in_ = self.n_features_in_
+            if is_classifier(self):
+                model.classes_ = self.classes_
+            params = trained.params if support is None else only(trained.params, support[i, k])
+            model._fitted(Run("fold", job.config, trained.history, params, dataset.classes, 0.0,
+                              trained.train_seconds, trained.info), job.config)
+            yield job.tag, model
 
     def validation_curve(self):
         """scikit-learn's ValidationCurveDisplay of the stored scores (no refitting); call ``.plot()`` on it."""
