@@ -91,3 +91,18 @@ def test_snapshots_are_the_params_of_shorter_runs(seed_split, early_stopping):
             np.testing.assert_allclose(kept["kernel"][j], layer["kernel"], rtol=1e-6, atol=1e-7)
             np.testing.assert_allclose(kept["bias"][j], layer["bias"], rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(trained.snapshots[0]["kernel"][-1], trained.params[0]["kernel"])
+
+
+def test_the_process_keeps_a_bounded_number_of_programs_and_recompiles_an_evicted_one_to_the_same_result(
+        seed_split, monkeypatch):
+    from reglab.engine import runner
+
+    monkeypatch.setattr(runner._COMPILED, "CAPACITY", 1)
+    narrow, wide = (ModelConfig(hidden=(h,), epochs=5, seed=0) for h in (3, 4))
+    before = runner._COMPILED.compiles
+    first = train_one(narrow, seed_split)
+    train_one(wide, seed_split)  # evicts the narrow network's program
+    again = train_one(narrow, seed_split)
+    assert runner._COMPILED.compiles - before == 3 and len(runner._COMPILED._programs) == 1
+    for a, b in zip(first.params, again.params):
+        np.testing.assert_array_equal(a["kernel"], b["kernel"])

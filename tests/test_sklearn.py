@@ -84,9 +84,9 @@ def test_the_path_trains_every_alpha_and_fold_in_one_program_and_scores_like_sci
     X = X[:149]  # folds of unequal size (50, 50, 49): padded, not recompiled
     y = y[:149]
     alphas = [1e-4, 1e-2, 1.0]
-    before = len(runner._COMPILED._programs)
+    before = runner._COMPILED.compiles
     path = MLPClassifierCV(**SMALL, alphas=alphas, cv=3).fit(X, y)
-    assert len(runner._COMPILED._programs) - before <= 2  # the path's program, and the refit's on all rows
+    assert runner._COMPILED.compiles - before <= 2  # the path's program, and the refit's on all rows
     assert path.scores_.shape == path.train_scores_.shape == (3, 3)
     for i, alpha in enumerate(alphas):  # each cell is the score scikit-learn's cross_val_score gives that alpha
         one = MLPClassifier(**SMALL, alpha=alpha)

@@ -20,6 +20,7 @@ import os
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -77,11 +78,18 @@ class _Task:
 
 class _Compiled:
     """Compiled programs by kind, Program and argument shapes; one thread compiles, the others wait for it.
-    Compilations of different programs take turns too: XLA compiles on every core anyway, and two at once writing
-    JAX's persistent cache crashed the process once (a segmentation fault inside the cache write)."""
+
+    The CAPACITY most recently used are kept in the process (a long-lived server would otherwise keep every program
+    it ever compiled: with some 150 alive, XLA once failed to serialize a new one for JAX's persistent cache and the
+    process died unwinding that error). One evicted and needed again comes back from the on-disk caches
+    (engine/exported.py and JAX's persistent cache) rather than from tracing and XLA's compiler. ``compiles`` counts
+    the compilations."""
+
+    CAPACITY = 32
 
     def __init__(self):
-        self._programs, self._locks, self._guard, self._compiling = {}, {}, threading.Lock(), threading.Lock()
+        self._programs, self._locks, self._guard = OrderedDict(), {}, threading.Lock()
+        self.compiles = 0
         self._jitted = {"one": jax.jit(train, static_argnums=0),
                         "vectorized": jax.jit(jax.vmap(train, in_axes=(None, 0, 0)), static_argnums=0)}
 
@@ -91,12 +99,19 @@ class _Compiled:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            if key in self._programs:
-                return self._programs[key], 0.0
-            with self._compiling:
-                start = time.perf_counter()
-                self._programs[key] = compile_exported(kind, self._jitted[kind], program, args)
-            return self._programs[key], time.perf_counter() - start
+            with self._guard:
+                if key in self._programs:
+                    self._programs.move_to_end(key)
+                    return self._programs[key], 0.0
+            start = time.perf_counter()
+            compiled = compile_exported(kind, self._jitted[kind], program, args)
+            seconds = time.perf_counter() - start
+            with self._guard:
+                self._programs[key] = compiled
+                self.compiles += 1
+                while len(self._programs) > self.CAPACITY:
+                    self._programs.popitem(last=False)
+            return compiled, seconds
 
 
 _COMPILED = _Compiled()
