@@ -106,3 +106,26 @@ def test_the_process_keeps_a_bounded_number_of_programs_and_recompiles_an_evicte
     assert runner._COMPILED.compiles - before == 3 and len(runner._COMPILED._programs) == 1
     for a, b in zip(first.params, again.params):
         np.testing.assert_array_equal(a["kernel"], b["kernel"])
+
+
+def test_a_model_without_figures_ends_with_the_same_weights_and_records_its_data_loss_alone(cancer_folds):
+    config = ModelConfig(hidden=(16, 16), epochs=4, learning_rate=0.01, kernel_regularizer=l2(0.01), seed=4)
+    full, lean = (_by_tag(run([Job(config, cancer_folds[0], 0, figures=f)]))[0] for f in (True, False))
+    for a, b in zip(full.params, lean.params):
+        np.testing.assert_array_equal(a["kernel"], b["kernel"])
+        np.testing.assert_array_equal(a["bias"], b["bias"])
+    np.testing.assert_array_equal(lean.history["data_loss"], full.history["data_loss"])
+    for key in ("penalty", "accuracy", "val_data_loss", "val_penalty", "val_accuracy"):
+        assert np.isfinite(full.history[key]).all() and np.isnan(lean.history[key]).all(), key
+
+
+def test_jobs_ahead_compile_while_others_train_and_a_later_run_finds_them(cancer_folds):
+    from reglab.engine import runner
+
+    now = ModelConfig(hidden=(8,), epochs=6, seed=0)
+    later = ModelConfig(hidden=(9,), epochs=6, seed=0)  # another shape: another program
+    before = runner._COMPILED.compiles
+    trained = _by_tag(run([Job(now, cancer_folds[0], "now")], executor="threads", ahead=[Job(later, cancer_folds[1])]))
+    assert list(trained) == ["now"] and runner._COMPILED.compiles - before == 2  # the one ahead compiled, untrained
+    (_, done), = run([Job(later, cancer_folds[1])], executor="threads")
+    assert done.compile_seconds == 0.0 and runner._COMPILED.compiles - before == 2

@@ -44,6 +44,7 @@ class Program:
     restore_best: bool = False
     snapshots: int = 0  # keep the params after about this many evenly spaced epochs (history.snapshot_epochs)
     loss: str = "crossentropy"  # or "mse": a regression head on float targets (mlp.per_sample_loss)
+    figures: bool = True  # False: record the data loss alone (penalty, accuracy NaN; validation only if monitored)
 
 
 def plan(config, split) -> tuple[Program, dict]:
@@ -172,6 +173,8 @@ def train(program: Program, hparams, data):
         logits, hidden = mlp.forward(params, xb, program.activation, masks, hidden=True)
         data_loss = _mean(mlp.per_sample_loss(logits, yb, program.loss), weight)
         pen = smooth(params, hidden, weight)
+        if not program.figures:  # the penalty's value then goes unused, and XLA leaves it out (its gradient stays)
+            return data_loss + pen, (data_loss, jnp.float32(jnp.nan), jnp.float32(jnp.nan))
         hits = mlp.correct(logits, yb, program.loss)
         return data_loss + pen, (data_loss, pen, jnp.sum(hits if weight is None else hits * weight))
 
@@ -180,7 +183,8 @@ def train(program: Program, hparams, data):
         idx, masks, weight = batch
         grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks,
                                                                           weight)
-        pen = nonsmooth(params, pen)  # every term's value, before the update (Keras's batch figure)
+        if program.figures:
+            pen = nonsmooth(params, pen)  # every term's value, before the update (Keras's batch figure)
         updates, opt_state = opt.update(grads, opt_state, params)
         n = idx.shape[0] if weight is None else jnp.sum(weight)
         return (optax.apply_updates(params, updates), opt_state), jnp.stack([data_loss * n, pen * n, hits])
@@ -199,7 +203,9 @@ def train(program: Program, hparams, data):
             sums = sums + last
         params = state[0]
         row = {"data_loss": sums[0] / n_real, "penalty": sums[1] / n_real, "accuracy": sums[2] / n_real}
-        if program.n_val:  # Keras reports no val_* figures without validation data
+        if program.n_val and not (program.figures or program.monitor):
+            row.update({key: jnp.float32(jnp.nan) for key in KEYS if key.startswith("val_")})
+        elif program.n_val:  # Keras reports no val_* figures without validation data
             val_logits, val_hidden = mlp.forward(params, X_val, program.activation, hidden=True)
             row["val_data_loss"] = _mean(mlp.per_sample_loss(val_logits, y_val, program.loss), val_weight)
             row["val_penalty"] = nonsmooth(params, smooth(params, val_hidden, val_weight))

@@ -9,9 +9,9 @@ one shape share one compiled program, with per-model hyperparameters and data as
 training sets take the same number of batches per epoch (the folds of a cross-validation, say) share it even when
 their row counts differ: their data are padded to the largest, with counts that keep padding out of every figure.
 
-An executor (``threads`` on the CPU, ``vectorized`` on an accelerator) is a callable ``(tasks, cancelled) ->
-iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything more; a new one (Ray, say) is one
-entry in ``EXECUTORS``. Setting ``cancel`` (from any thread), or
+An executor (``threads`` on the CPU, ``vectorized`` on an accelerator) is a callable ``(tasks, cancelled, ahead) ->
+iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything more and ``ahead`` tasks whose
+programs it may compile in advance; a new one (Ray, say) is one entry in ``EXECUTORS``. Setting ``cancel`` (from any thread), or
 leaving the loop (``break``, an exception, Ctrl-C), starts no further compile or model; models already running
 finish and are dropped.
 """
@@ -21,7 +21,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from contextlib import closing
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -46,12 +46,15 @@ if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs
 @dataclass(eq=False, frozen=True)
 class Job:
     """One model to train: its ``config``, its ``data`` (a Split) and the caller's ``tag``; ``snapshots``: keep the
-    params after about this many evenly spaced epochs too (``Trained.snapshots``)."""
+    params after about this many evenly spaced epochs too (``Trained.snapshots``); ``figures=False``: record the
+    data loss alone (NaN for the other figures, unless early stopping watches them), for a model only its final
+    weights are asked of (a cross-validation fold's, say): about a third less work per step."""
 
     config: object
     data: object
     tag: object = None
     snapshots: int = 0
+    figures: bool = True
 
 
 @dataclass
@@ -141,7 +144,8 @@ def _tasks(jobs) -> list[_Task]:
         padded = group != {(n_train, n_val)}
         if padded:
             data.update(n_train=np.int32(len(s.y_train)), n_val=np.int32(len(s.y_val)))
-        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, snapshots=job.snapshots)
+        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, snapshots=job.snapshots,
+                          figures=job.figures)
         tasks.append(_Task(job, program, (hparams, data)))
     return tasks
 
@@ -160,17 +164,20 @@ def default_executor() -> str:
     return "threads" if jax.default_backend() == "cpu" else "vectorized"
 
 
-def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
+def threads(tasks, cancelled, ahead=(), workers=None) -> Iterator[tuple[_Task, Trained]]:
     """Each task's own single-model program, ``workers`` (default: one per CPU core) at a time: JAX releases the
     GIL while a program runs, and results are bit-identical to training each job alone. The distinct programs
     compile one after another in a thread of their own, so the first program's models train while the next one
-    compiles (tracing holds the GIL: compiled at once they only slow each other down)."""
+    compiles (tracing holds the GIL: compiled at once they only slow each other down); then those of ``ahead``."""
     firsts, closed = {}, threading.Event()
     for task in tasks:
         firsts.setdefault(task.program, task)
     stop = lambda: closed.is_set() or cancelled()  # noqa: E731  (the caller cancelled, or left the loop)
     compiler = ThreadPoolExecutor(1, thread_name_prefix="reglab-compile")
     compiles = {program: compiler.submit(_COMPILED.get, "one", program, task.args) for program, task in firsts.items()}
+    for task in ahead:
+        if task.program not in compiles:
+            compiles[task.program] = compiler.submit(_COMPILED.get, "one", task.program, task.args)
     pool = ThreadPoolExecutor(min(workers or os.cpu_count() or 1, max(len(tasks), 1)), thread_name_prefix="reglab")
 
     def work(task):
@@ -189,6 +196,7 @@ def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
             trained = future.result()
             if trained is not None:
                 yield futures[future], trained
+        wait(compiles.values())  # every task done: let the programs ahead finish compiling (an error is theirs)
     finally:  # start nothing more; wait for what runs (a thread still inside XLA at exit aborts the process)
         closed.set()
         compiler.shutdown(wait=False, cancel_futures=True)
@@ -196,10 +204,11 @@ def threads(tasks, cancelled, workers=None) -> Iterator[tuple[_Task, Trained]]:
         compiler.shutdown(wait=True)
 
 
-def vectorized(tasks, cancelled, chunk=256) -> Iterator[tuple[_Task, Trained]]:
+def vectorized(tasks, cancelled, ahead=(), chunk=256) -> Iterator[tuple[_Task, Trained]]:
     """Tasks of one program as one ``jax.vmap``-ed program over hyperparameters and data, ``chunk`` at a time;
     ``train_seconds`` is the chunk's time divided by its models. Batched dots sum in another order, so results
-    agree with single-model runs to float32 rounding at first, and only in distribution after many chaotic epochs."""
+    agree with single-model runs to float32 rounding at first, and only in distribution after many chaotic epochs.
+    Programs compile in the calling thread, as each chunk starts (``ahead`` is not compiled in advance)."""
     groups = {}
     for task in tasks:
         groups.setdefault(task.program, []).append(task)
@@ -220,12 +229,15 @@ def vectorized(tasks, cancelled, chunk=256) -> Iterator[tuple[_Task, Trained]]:
 EXECUTORS = {"threads": threads, "vectorized": vectorized}
 
 
-def run(jobs, executor="auto", cancel: threading.Event | None = None, **options) -> Iterator[tuple[Job, Trained]]:
+def run(jobs, executor="auto", cancel: threading.Event | None = None, ahead=(),
+        **options) -> Iterator[tuple[Job, Trained]]:
     """Train ``jobs``; yield ``(job, trained)`` in the order they finish. ``executor``: ``auto`` (threads on the
-    CPU, vectorized elsewhere) or a name in EXECUTORS; ``options`` go to it (``workers``, ``chunk``)."""
+    CPU, vectorized elsewhere) or a name in EXECUTORS; ``options`` go to it (``workers``, ``chunk``). ``ahead``:
+    jobs not to train but whose programs to compile while these train, for a later call (a path's refit, whose
+    strength the path chooses), where the executor compiles in the background."""
     cancelled = (lambda: False) if cancel is None else cancel.is_set
     execute = EXECUTORS[default_executor() if executor == "auto" else executor]
-    with closing(execute(_tasks(jobs), cancelled, **options)) as done:
+    with closing(execute(_tasks(jobs), cancelled, _tasks(ahead) if ahead else (), **options)) as done:
         for task, trained in done:
             if cancelled():
                 return

@@ -153,11 +153,15 @@ class _MLP(BaseEstimator):
         weights of the others are zero)."""
         from ..api import train
 
-        X = X if support is None else X * support
-        split = self._split(self._dataset(X, targets), seed)
-        config = self._config(len(split.y_train), seed, alpha)
+        config, split = self._whole(X, targets, seed, alpha, support)
         (_, run), = train([(type(self).__name__, config)], split)
         return self._fitted(run if support is None else replace(run, params=only(run.params, support)), config)
+
+    def _whole(self, X, targets, seed, alpha, support=None):
+        """The (ModelConfig, Split) of training on all rows (see ``_fit_all``)."""
+        X = X if support is None else X * support
+        split = self._split(self._dataset(X, targets), seed)
+        return self._config(len(split.y_train), seed, alpha), split
 
     def _outputs(self, X):
         """The network's outputs [n_samples, n_out] for checked X."""

@@ -121,18 +121,21 @@ class _Path:
         rows, dataset = max(len(train) for train, _ in folds), self._dataset(X, targets)
         alphas = self._alpha_grid(dataset, seed, rows)
         splits = [self._split(dataset, seed, train, test) for train, test in folds]
-        jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k))
+        jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k), figures=False)
                 for i, alpha in enumerate(alphas) for k in range(len(folds))]
         scorer = check_scoring(self, self.scoring)
         scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
         support = np.ones((len(alphas), len(folds), X.shape[1]), bool)
+        # the refit's programs (all rows: another batch count) compile while the path trains
+        ahead = [Job(*self._whole(X, targets, seed, alphas.max())), Job(*self._whole(X, targets, seed, 0.0))]
+        ahead = ahead if self.refit else []
         start = time.perf_counter()
-        models = dict(self._fold_models(jobs, dataset, alphas))
+        models = dict(self._fold_models(jobs, dataset, alphas, ahead=ahead))
         for (i, k), model in models.items():
             support[i, k] = model.get_support()
         if self.relax:
             jobs = [Job(self._config(rows, seed, 0.0), self._split(replace(dataset, X=dataset.X * support[i, k]), seed,
-                                                                  *folds[k]), (i, k))
+                                                                  *folds[k]), (i, k), figures=False)
                     for i in range(len(alphas)) for k in range(len(folds))]
             models = dict(self._fold_models(jobs, dataset, np.zeros_like(alphas), support))
         for (i, k), model in models.items():
@@ -155,15 +158,15 @@ class _Path:
                 self._fit_all(X, targets, seed, 0.0, self.get_support())
         return self
 
-    def _fold_models(self, jobs, dataset, alphas, support=None):
-        """Train ``jobs`` (tagged (alpha index, fold)) through one runner call; yields each tag and its model as a
-        fitted single estimator (with ``support`` [n_alphas, n_folds, n_features]: the weights of the inputs it
-        leaves out set to zero)."""
+    def _fold_models(self, jobs, dataset, alphas, support=None, ahead=()):
+        """Train ``jobs`` (tagged (alpha index, fold)) through one runner call (compiling the programs of ``ahead``
+        meanwhile); yields each tag and its model as a fitted single estimator (with ``support`` [n_alphas, n_folds,
+        n_features]: the weights of the inputs it leaves out set to zero)."""
         from ..engine.runner import run
         from ..results import Run
 
         shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name != "alpha"}
-        for job, trained in run(jobs):
+        for job, trained in run(jobs, ahead=ahead):
             i, k = job.tag
             model = self._single(**shared, alpha=alphas[i])
             model.n_features_in_ = self.n_features_in_
