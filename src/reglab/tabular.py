@@ -46,7 +46,7 @@ def compare(names=DATASETS, alphas=8, folds=5, epochs=100, hidden=(64, 64), batc
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from .engine import runner  # noqa: F401  (JAX's import, about a second, is no more part of a fit than scikit-learn's)
+    from .engine import runner  # noqa: F401  (JAX's import, about 1 s, is no more a fit's than scikit-learn's is)
     from .sklearn import MLPClassifierCV, MLPRegressorCV, from_sklearn_alpha
 
     unknown = [n for n in names if n not in DATASETS]

@@ -11,9 +11,9 @@ their row counts differ: their data are padded to the largest, with counts that 
 
 An executor (``threads`` on the CPU, ``vectorized`` on an accelerator) is a callable ``(tasks, cancelled, ahead) ->
 iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything more and ``ahead`` tasks whose
-programs it may compile in advance; a new one (Ray, say) is one entry in ``EXECUTORS``. Setting ``cancel`` (from any thread), or
-leaving the loop (``break``, an exception, Ctrl-C), starts no further compile or model; models already running
-finish and are dropped.
+programs it may compile in advance; a new one (Ray, say) is one entry in ``EXECUTORS``. Setting ``cancel`` (from
+any thread), or leaving the loop (``break``, an exception, Ctrl-C), starts no further compile or model; models
+already running finish and are dropped.
 """
 
 import os
