@@ -167,6 +167,30 @@ def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, 
             np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
 
 
+def test_sample_weighted_training_matches_the_numpy_rendering_with_weighted_means(seed_split):
+    """Minibatches of 32 with sample weights in [0, 3): every batch's loss, gradient and figures are weighted
+    means (scikit-learn's convention), and so are the epoch's and the validation's."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(4)
+    w, wv = rng.uniform(0, 3, 80).astype(np.float32), rng.uniform(0, 3, 20).astype(np.float32)
+    config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, kernel_regularizer=[l2(0.002)] * 2,
+                         activity_regularizer=l1_l2(0.01, 0.02), epochs=4, seed=7)
+    trained = train_one(config, replace(seed_split, w_train=w, w_val=wv))
+    init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
+    orders = [np.asarray(program.epoch_order(shuffle_key, e, 80)) for e in range(4)]
+    s = seed_split
+    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
+                                      s.y_val, lambda: reference.KerasAdam(0.01), l2=0.002, a1=0.01, a2=0.02, w=w,
+                                      wv=wv)
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    for got, want in zip(trained.params, params):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+
+
 def test_a_regression_head_matches_the_numpy_rendering_of_keras_fit_with_mean_squared_error(seed_split):
     """Float targets (a data set without classes): Keras's loss="mse", the same loop; accuracy has no meaning."""
     from reglab.data import Dataset, Split
@@ -376,3 +400,45 @@ def test_without_validation_data_the_history_has_no_val_figures(seed_split):
         reglab.fit(split, hidden=(8,), epochs=3, early_stopping={"patience": 1})
     stopped = reglab.fit(split, hidden=(8,), epochs=30, early_stopping={"monitor": "loss", "patience": 1})
     assert set(stopped.history) == {"data_loss", "penalty", "accuracy", "loss"}
+
+
+def test_uniform_sample_weights_change_nothing_and_the_figures_are_weighted_means(seed_split):
+    from dataclasses import replace
+
+    config = ModelConfig(hidden=(16, 16), epochs=5, learning_rate=0.01, kernel_regularizer=l1(0.001), seed=3)
+    twos = replace(seed_split, w_train=np.full(len(seed_split.y_train), 2, np.float32),
+                   w_val=np.full(len(seed_split.y_val), 2, np.float32))
+    plain, doubled = train_one(config, seed_split), train_one(config, twos)
+    for a, b in zip(plain.params, doubled.params):  # sum(2x) / sum(2) is sum(x) / n, exactly
+        np.testing.assert_array_equal(a["kernel"], b["kernel"])
+    for key, values in plain.history.items():  # (an epoch's figures divided by 80 or by a sum of 160: one ulp)
+        np.testing.assert_allclose(doubled.history[key], values, rtol=2e-7, err_msg=key)
+    # validation figures weighted by hand: w = 1 on the first half, 3 on the second
+    w_val = np.where(np.arange(len(seed_split.y_val)) < len(seed_split.y_val) // 2, 1.0, 3.0).astype(np.float32)
+    weighted = train_one(config, replace(seed_split, w_val=w_val))
+    p = weighted.params
+    z = np.maximum(np.maximum(seed_split.X_val @ p[0]["kernel"] + p[0]["bias"], 0) @ p[1]["kernel"] + p[1]["bias"],
+                   0) @ p[2]["kernel"] + p[2]["bias"]
+    z, y = z[:, 0].astype(np.float64), seed_split.y_val
+    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    assert weighted.history["val_data_loss"][-1] == pytest.approx(np.sum(w_val * loss) / w_val.sum(), rel=1e-5)
+    assert weighted.history["val_accuracy"][-1] == pytest.approx(np.sum(w_val * ((z > 0) == y)) / w_val.sum())
+
+
+def test_integer_sample_weights_in_one_full_batch_train_as_the_rows_repeated(seed_split):
+    """In one batch of all rows, weights 0..3 are the rows dropped or repeated: the same weighted mean, summed in
+    another order (float32)."""
+    from dataclasses import replace
+
+    counts = np.random.default_rng(0).integers(0, 4, len(seed_split.y_train))
+    weighted = replace(seed_split, w_train=counts.astype(np.float32))
+    repeated = replace(seed_split, X_train=np.repeat(seed_split.X_train, counts, axis=0),
+                       y_train=np.repeat(seed_split.y_train, counts))
+    for optimizer in ("sgd", "adam"):
+        config = ModelConfig(hidden=(16,), optimizer=optimizer, learning_rate=0.05, batch_size=1000, epochs=30,
+                             kernel_regularizer=l2(0.01), seed=1)
+        a, b = train_one(config, weighted), train_one(config, repeated)
+        for x, y in zip(a.params, b.params):
+            np.testing.assert_allclose(x["kernel"], y["kernel"], rtol=1e-4, atol=1e-6)
+        for key in ("data_loss", "penalty", "accuracy", "val_data_loss"):
+            np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-4, atol=1e-6, err_msg=key)

@@ -51,7 +51,10 @@ def from_arrays(X, y) -> Dataset:
 
 @dataclass(frozen=True)
 class Split:
-    """A dataset cut into a training part and a validation part (float32 features, int32 labels)."""
+    """A dataset cut into a training part and a validation part (float32 features, int32 labels). ``w_train`` and
+    ``w_val``: per-row weights (float32, >= 0; None: every row weighs 1), with which every figure and the data
+    loss's gradient are weighted means over a batch (``sum(w * loss) / sum(w)``, scikit-learn's convention; Keras
+    divides by the batch size instead)."""
 
     dataset: Dataset
     X_train: np.ndarray
@@ -60,14 +63,17 @@ class Split:
     y_val: np.ndarray
     validation_split: float
     method: str
+    w_train: np.ndarray | None = None
+    w_val: np.ndarray | None = None
 
     def __repr__(self):
         return (f"Split({self.dataset.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation, "
                 f"{self.method}, validation_split={self.validation_split:g})")
 
 
-def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras", seed: int = 0) -> Split:
-    """Cut ``dataset`` into training and validation parts.
+def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras", seed: int = 0,
+          sample_weight=None) -> Split:
+    """Cut ``dataset`` into training and validation parts (and ``sample_weight`` [n], if given, with them).
 
     ``method='keras'`` (default) is Keras's ``validation_split``: the *last* ``floor``-complement fraction of the
     samples, taken before any shuffling (100 samples, 0.2 -> samples 80..99 validate).
@@ -93,7 +99,9 @@ def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras"
         raise ReglabError("validation_split", validation_split, f"a fraction that leaves samples on both sides of {n}")
     X = dataset.X.astype(np.float32)
     y = dataset.y.astype(np.int32)
-    return Split(dataset, X[train_idx], y[train_idx], X[val_idx], y[val_idx], vs, method)
+    w = None if sample_weight is None else np.asarray(sample_weight, np.float32)
+    return Split(dataset, X[train_idx], y[train_idx], X[val_idx], y[val_idx], vs, method,
+                 *((None, None) if w is None else (w[train_idx], w[val_idx])))
 
 
 def folds(dataset: Dataset, k: int = 5, seed: int = 0) -> list[Split]:

@@ -33,6 +33,7 @@ class Program:
     n_train: int
     n_val: int
     padded: bool = False  # some model has fewer real rows than n_train or n_val (its data come with counts)
+    weighted: bool = False  # rows come with weights (data's w_train, w_val): sample weights, or 0 on padding rows
     orthant: bool = False  # some L1 factor uses method="proximal"
     groups: tuple = ()  # the group axes some group-lasso factor uses: 0 units (columns), 1 inputs (rows)
     max_norm: bool = False  # some max-norm constraint
@@ -89,6 +90,7 @@ def plan(config, split) -> tuple[Program, dict]:
         sizes=(split.X_train.shape[1], *config.hidden, n_out), activation=config.activation,
         optimizer=config.optimizer, epochs=config.epochs, batch_size=config.batch_size,
         n_train=len(split.y_train), n_val=len(split.y_val),
+        weighted=split.w_train is not None or split.w_val is not None,
         orthant=any(k or b for k, b in l1_prox), groups=tuple(a for a in (0, 1) if any(f[a] for f in hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
         bias_penalty=biased, activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
@@ -121,7 +123,12 @@ def epoch_order(shuffle_key, epoch, n_train, n_real=None):
 
 
 def _mean(x, weight):
-    return jnp.mean(x) if weight is None else jnp.sum(x * weight) / jnp.sum(weight)
+    """The mean of ``x`` [n], weighted by ``weight`` [n] (None: unweighted); 0 where the weights sum to 0 (a batch
+    of weightless rows pulls on nothing)."""
+    if weight is None:
+        return jnp.mean(x)
+    total = jnp.sum(weight)
+    return jnp.sum(x * weight) / jnp.where(total > 0, total, 1.0)
 
 
 def train(program: Program, hparams, data):
@@ -132,8 +139,9 @@ def train(program: Program, hparams, data):
     only).
 
     ``data``: ``X_train`` [n_train, n_in] float32, ``y_train`` [n_train] int32, likewise ``X_val``, ``y_val``;
-    with ``program.padded``, ``n_train`` and ``n_val`` count the real rows and the rest are padding that no figure
-    or gradient sees.
+    with ``program.weighted``, ``w_train`` [n_train] and ``w_val`` [n_val] weigh each row in every mean (a batch's
+    loss and figures, an epoch's: ``sum(w * x) / sum(w)``); with ``program.padded``, ``n_train`` counts the real
+    rows, which each epoch visits first, and the rest are padding, of weight 0.
     """
     init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
     params = mlp.init(init_key, program.sizes)
@@ -142,9 +150,9 @@ def train(program: Program, hparams, data):
     n_full, rest = divmod(n_max, bs)
     widths = program.sizes[1:-1]
     X_train, y_train, X_val, y_val = data["X_train"], data["y_train"], data["X_val"], data["y_val"]
-    n_real = data["n_train"] if program.padded else n_max
-    real = lambda n, count: (jnp.arange(n) < count).astype(jnp.float32) if program.padded else None  # noqa: E731
-    train_weight, val_weight = real(n_max, n_real), real(program.n_val, data.get("n_val"))
+    n_real = data["n_train"] if program.padded else None
+    train_weight, val_weight = (data["w_train"], data["w_val"]) if program.weighted else (None, None)
+    total = n_max if train_weight is None else jnp.sum(train_weight)  # an epoch's figures are means over it
 
     # Dropout multipliers, one [n_train, width] per hidden layer, rows in the epoch's sample order. Models with and
     # without dropout share one program: a ``cond`` skips the random draw where every rate is 0.
@@ -180,7 +188,8 @@ def train(program: Program, hparams, data):
 
     def step(state, batch):
         params, opt_state = state
-        idx, masks, weight = batch
+        idx, masks = batch
+        weight = None if train_weight is None else train_weight[idx]  # the rows' own weights (padding: 0)
         grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks,
                                                                           weight)
         if program.figures:
@@ -190,19 +199,17 @@ def train(program: Program, hparams, data):
         return (optax.apply_updates(params, updates), opt_state), jnp.stack([data_loss * n, pen * n, hits])
 
     def run_epoch(state, e):
-        order = epoch_order(shuffle_key, e, n_max, n_real if program.padded else None)
+        order = epoch_order(shuffle_key, e, n_max, n_real)
         masks = jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
         cut = n_full * bs
         full = [m[:cut].reshape(n_full, bs, m.shape[1]) for m in masks]  # n_full may be 0: one partial batch
-        weights = None if train_weight is None else train_weight[:cut].reshape(n_full, bs)
-        state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full, weights))
+        state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full))
         sums = sums.sum(axis=0)
         if rest:  # Keras keeps the last partial batch
-            last_weight = None if train_weight is None else train_weight[cut:]
-            state, last = step(state, (order[cut:], [m[cut:] for m in masks], last_weight))
+            state, last = step(state, (order[cut:], [m[cut:] for m in masks]))
             sums = sums + last
         params = state[0]
-        row = {"data_loss": sums[0] / n_real, "penalty": sums[1] / n_real, "accuracy": sums[2] / n_real}
+        row = {"data_loss": sums[0] / total, "penalty": sums[1] / total, "accuracy": sums[2] / total}
         if program.n_val and not (program.figures or program.monitor):
             row.update({key: jnp.float32(jnp.nan) for key in KEYS if key.startswith("val_")})
         elif program.n_val:  # Keras reports no val_* figures without validation data
@@ -225,12 +232,13 @@ def train(program: Program, hparams, data):
 
 def initial_gradient(program: Program, hparams, data):
     """``(params, grads)``: the run's initial params and the gradient of its mean data loss over every training row
-    there (no penalty, no dropout): what a regularization path's largest useful strength is measured against."""
+    there (weighted by ``data["w_train"]`` when given; no penalty, no dropout): what a regularization path's largest
+    useful strength is measured against."""
     params = mlp.init(run_keys(hparams["seed"])[0], program.sizes)
 
     def data_loss(p):
         logits = mlp.forward(p, data["X_train"], program.activation)
-        return jnp.mean(mlp.per_sample_loss(logits, data["y_train"], program.loss))
+        return _mean(mlp.per_sample_loss(logits, data["y_train"], program.loss), data.get("w_train"))
 
     return params, jax.grad(data_loss)(params)
 

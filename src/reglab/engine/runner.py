@@ -143,9 +143,13 @@ def _tasks(jobs) -> list[_Task]:
                 "X_val": _pad(s.X_val, n_val), "y_val": _pad(s.y_val, n_val)}
         padded = group != {(n_train, n_val)}
         if padded:
-            data.update(n_train=np.int32(len(s.y_train)), n_val=np.int32(len(s.y_val)))
-        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, snapshots=job.snapshots,
-                          figures=job.figures)
+            data["n_train"] = np.int32(len(s.y_train))
+        if padded or program.weighted:  # padding rows weigh 0
+            ones = lambda y: np.ones(len(y), np.float32)  # noqa: E731
+            data["w_train"] = _pad(ones(s.y_train) if s.w_train is None else s.w_train, n_train)
+            data["w_val"] = _pad(ones(s.y_val) if s.w_val is None else s.w_val, n_val)
+        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=padded or program.weighted,
+                          snapshots=job.snapshots, figures=job.figures)
         tasks.append(_Task(job, program, (hparams, data)))
     return tasks
 
