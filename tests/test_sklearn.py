@@ -11,8 +11,21 @@ from reglab.sklearn import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegr
 SMALL = {"hidden_layer_sizes": (8,), "max_iter": 20, "learning_rate_init": 0.01, "random_state": 0}
 
 
+# Every expected failure of scikit-learn's suite, in one place. Integer weights equal repeated rows only up to
+# float32 rounding: in the check's one full batch the weighted sums run over 15 rows, the repeated ones over ~30 in
+# another order, and the classifiers' probabilities then differ by about 3e-6 relative, against the check's rtol of
+# 1e-7 (test_sample_weights_are_repeated_rows_and_zero_weights_removed_ones holds them to 1e-4). scikit-learn lists
+# this check as expected to fail for its own SGDClassifier, Perceptron and others; the regressors pass it.
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": "sample weights equal repeated rows to float32 rounding (3e-6), "
+                                                     "not to rtol 1e-7",
+}
+
+
 @parametrize_with_checks([MLPClassifier(**SMALL), MLPClassifierCV(**SMALL, alphas=[1e-4, 1e-2], cv=2),
-                          MLPRegressor(**SMALL), MLPRegressorCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)])
+                          MLPRegressor(**SMALL), MLPRegressorCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)],
+                         expected_failed_checks=lambda e: EXPECTED_FAILED_CHECKS if isinstance(e, MLPClassifier)
+                         else {})
 def test_scikit_learns_estimator_checks(estimator, check):
     check(estimator)
 
@@ -188,3 +201,50 @@ def test_an_int_of_alphas_starts_where_the_datas_pull_at_initialization_stops(se
     rows = alpha_max("group_lasso_inputs", init, grads), alpha_max("l2", init, grads)
     assert rows[0] == pytest.approx(np.linalg.norm(grads[0]["kernel"], axis=1).max())
     assert rows[1] == pytest.approx(np.linalg.norm(grads[0]["kernel"]) / (2 * np.linalg.norm(init[0]["kernel"])))
+
+
+def test_sample_weights_are_repeated_rows_and_zero_weights_removed_ones():
+    """In one batch of all rows (batch_size="auto" below 200 rows), weights 0..3 train as the rows dropped or
+    repeated, to float32 rounding."""
+    X, y = _blobs(60)
+    counts = np.random.default_rng(1).integers(0, 4, len(y))
+    settings = {**SMALL, "max_iter": 60}
+    weighted = MLPClassifier(**settings).fit(X, y, sample_weight=counts)
+    repeated = MLPClassifier(**settings).fit(np.repeat(X, counts, axis=0), np.repeat(y, counts))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-4, atol=1e-6)
+    ones = MLPClassifier(**settings).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(ones.predict_proba(X), MLPClassifier(**settings).fit(X, y).predict_proba(X), rtol=1e-6)
+    heavy = MLPClassifier(**settings).fit(X, y, sample_weight=np.where(y == 1, 20.0, 1.0))  # class 1 costs more
+    assert heavy.predict(X).mean() > weighted.predict(X).mean()
+    for bad, match in ((-counts, "Negative"), (np.where(y == 1, 1.0, 0.0), "class")):
+        with pytest.raises(ValueError, match=match):
+            MLPClassifier(**settings).fit(X, y, sample_weight=bad)
+    watched = MLPClassifier(**settings, early_stopping=True, validation_fraction=0.2)
+    # the rows early stopping watches, found by weighing each row by its own index; then weight 0 on them
+    split = watched._split(watched._dataset(X.astype(np.float32), y), watched._seed(), weights=np.arange(len(y)))
+    held_out = np.isin(np.arange(len(y)), split.w_val)
+    assert 0 < held_out.sum() < len(y)
+    with pytest.raises(ValueError, match="sample_weight: got weights of 0 on every row of the early-stopping"):
+        watched.fit(X, y, sample_weight=np.where(held_out, 0.0, 1.0))
+
+
+def test_a_weighted_path_trains_and_scores_each_fold_with_its_rows_weights_and_works_in_a_pipeline():
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _blobs(150, seed=2)
+    w = np.random.default_rng(2).uniform(0.2, 3.0, len(y))
+    alphas = [1e-4, 1e-1]
+    path = MLPClassifierCV(**SMALL, alphas=alphas, cv=3).fit(X, y, sample_weight=w)
+    for i, alpha in enumerate(alphas):  # by hand, as LogisticRegressionCV scores: weighted fit, weighted score
+        for k, (train, test) in enumerate(StratifiedKFold(3).split(X, y)):
+            one = MLPClassifier(**SMALL, alpha=alpha).fit(X[train], y[train], sample_weight=w[train])
+            assert path.scores_[i, k] == pytest.approx(one.score(X[test], y[test], sample_weight=w[test]), abs=1e-12)
+            assert path.train_scores_[i, k] == pytest.approx(one.score(X[train], y[train], sample_weight=w[train]),
+                                                             abs=1e-12)
+    refit = MLPClassifier(**SMALL, alpha=path.alpha_).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(path.predict_proba(X), refit.predict_proba(X))
+    pipe = make_pipeline(StandardScaler(), MLPRegressorCV(**SMALL, alphas=alphas, cv=3))
+    pipe.fit(X, y.astype(float), mlpregressorcv__sample_weight=w)
+    assert pipe[-1].scores_.shape == (2, 3)

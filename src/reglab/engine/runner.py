@@ -145,13 +145,17 @@ def _tasks(jobs) -> list[_Task]:
         if padded:
             data["n_train"] = np.int32(len(s.y_train))
         if padded or program.weighted:  # padding rows weigh 0
-            ones = lambda y: np.ones(len(y), np.float32)  # noqa: E731
-            data["w_train"] = _pad(ones(s.y_train) if s.w_train is None else s.w_train, n_train)
-            data["w_val"] = _pad(ones(s.y_val) if s.w_val is None else s.w_val, n_val)
+            data["w_train"] = _pad(_weights(s.w_train, len(s.y_train)), n_train)
+            data["w_val"] = _pad(_weights(s.w_val, len(s.y_val)), n_val)
         program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=padded or program.weighted,
                           snapshots=job.snapshots, figures=job.figures)
         tasks.append(_Task(job, program, (hparams, data)))
     return tasks
+
+
+def _weights(w, n):
+    """Row weights as float32 [n]: ``w``, or ones."""
+    return np.ones(n, np.float32) if w is None else np.asarray(w, np.float32)
 
 
 def _pad(a, n):

@@ -10,6 +10,10 @@ over the hidden kernels, added to the *mean* loss of each batch. scikit-learn's 
 (Keras's habit in the lecture). ``max_iter`` counts epochs; with ``early_stopping=False`` every epoch runs
 (scikit-learn's stop on a training loss that no longer falls by ``tol`` is not made: a path compares models
 trained equally long).
+
+``fit(X, y, sample_weight)``: each batch's loss (and every figure) is the weighted mean ``sum(w * loss) / sum(w)``,
+as in scikit-learn (Keras divides by the batch size instead); scikit-learn also divides its penalty by the batch's
+weight sum rather than its size, so ``from_sklearn_alpha`` holds for weights that average 1.
 """
 
 import numbers
@@ -20,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import data as datasets
 from ..config import ModelConfig
@@ -45,6 +49,11 @@ def kernel_regularizer(penalty, alpha, l1_ratio):
             "elasticnet": lambda: l1_l2(l1=alpha * l1_ratio, l2=alpha * (1 - l1_ratio)),
             "group_lasso_inputs": lambda: group_lasso(alpha, groups="inputs"),
             "group_lasso_units": lambda: group_lasso(alpha, groups="units")}[penalty]()
+
+
+def _cut(weights, train, test):
+    """(training rows' weights, test rows' weights), or (None, None) without weights."""
+    return (None, None) if weights is None else (weights[train], weights[test])
 
 
 def only(params, support):
@@ -142,25 +151,34 @@ class _MLP(BaseEstimator):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train on X [n_samples, n_features] and y [n_samples] (the regressor: also [n_samples, n_outputs]);
-        returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Train on X [n_samples, n_features] and y [n_samples] (the regressor: also [n_samples, n_outputs]), each
+        row weighted by ``sample_weight`` [n_samples] (>= 0; see ``reglab.data.Split``) if given; returns self."""
         X, targets, seed = self._data(X, y)
-        return self._fit_all(X, targets, seed, self.alpha)
+        return self._fit_all(X, targets, seed, self.alpha, weights=self._weights(sample_weight, X, targets))
 
-    def _fit_all(self, X, targets, seed, alpha, support=None):
-        """Train on all rows at penalty ``alpha``; with ``support`` (a mask of inputs), on those inputs only (the
-        weights of the others are zero)."""
+    def _weights(self, sample_weight, X, targets):
+        """Checked sample weights [n_samples] (float64, as scorers take them), or None."""
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+    def _fit_all(self, X, targets, seed, alpha, support=None, weights=None):
+        """Train on all rows at penalty ``alpha``, weighted by ``weights``; with ``support`` (a mask of inputs), on
+        those inputs only (the weights of the others are zero)."""
         from ..api import train
 
-        config, split = self._whole(X, targets, seed, alpha, support)
+        config, split = self._whole(X, targets, seed, alpha, support, weights)
         (_, run), = train([(type(self).__name__, config)], split)
         return self._fitted(run if support is None else replace(run, params=only(run.params, support)), config)
 
-    def _whole(self, X, targets, seed, alpha, support=None):
+    def _whole(self, X, targets, seed, alpha, support=None, weights=None):
         """The (ModelConfig, Split) of training on all rows (see ``_fit_all``)."""
         X = X if support is None else X * support
-        split = self._split(self._dataset(X, targets), seed)
+        split = self._split(self._dataset(X, targets), seed, weights=weights)
+        if split.w_val is not None and len(split.w_val) and not split.w_val.sum() > 0:
+            raise ValueError(f"sample_weight: got weights of 0 on every row of the early-stopping validation part "
+                             f"(validation_fraction={self.validation_fraction}); allowed: weights with some weight there")
         return self._config(len(split.y_train), seed, alpha), split
 
     def _outputs(self, X):
@@ -204,19 +222,30 @@ class MLPClassifier(ClassifierMixin, _MLP):
             raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
         return X, codes.astype(np.int32), self._seed()
 
+    def _weights(self, sample_weight, X, codes):
+        weights = super()._weights(sample_weight, X, codes)
+        weighted = np.unique(codes[weights > 0]) if weights is not None else ()
+        if weights is not None and len(weighted) < 2:
+            raise ValueError(f"sample_weight: got weight on one class only ({self.classes_[weighted[0]]!r}); "
+                             "allowed: weights that leave at least two classes")
+        return weights
+
     @staticmethod
     def _dataset(X, codes):
         return datasets.labelled("X", X, codes)
 
-    def _split(self, dataset, seed, train=None, test=None):
-        """All of ``dataset`` for training, a stratified part held out for early stopping; or one CV fold's rows."""
+    def _split(self, dataset, seed, train=None, test=None, weights=None):
+        """All of ``dataset`` for training, a stratified part held out for early stopping; or one CV fold's rows
+        (with their ``weights``, if any)."""
         if train is not None and self.early_stopping:  # the fold's test rows are scored, never watched
-            return self._split(replace(dataset, X=dataset.X[train], y=dataset.y[train]), seed)
+            return self._split(replace(dataset, X=dataset.X[train], y=dataset.y[train]), seed,
+                               weights=None if weights is None else weights[train])
         X, codes = dataset.X, dataset.y
         if train is not None:
-            return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv")
+            return datasets.Split(dataset, X[train], codes[train], X[test], codes[test], len(test) / len(X), "cv",
+                                  *_cut(weights, train, test))
         fraction = self.validation_fraction if self.early_stopping else 0.0
-        return datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed)
+        return datasets.split(dataset, fraction, "stratified" if fraction else "keras", seed, weights)
 
     def decision_function(self, X):
         """Logits: [n_samples] for two classes (of the second), [n_samples, n_classes] for more."""
@@ -254,16 +283,19 @@ class MLPRegressor(RegressorMixin, _MLP):
         """A data set without classes: the engine's regression head."""
         return datasets.Dataset("X", X, y, (), tuple(f"x{i + 1}" for i in range(X.shape[1])), {})
 
-    def _split(self, dataset, seed, train=None, test=None):
-        """All rows for training, a random part held out for early stopping; or one CV fold's rows."""
+    def _split(self, dataset, seed, train=None, test=None, weights=None):
+        """All rows for training, a random part held out for early stopping; or one CV fold's rows (with their
+        ``weights``, if any)."""
         if train is not None and self.early_stopping:  # the fold's test rows are scored, never watched
-            return self._split(replace(dataset, X=dataset.X[train], y=dataset.y[train]), seed)
+            return self._split(replace(dataset, X=dataset.X[train], y=dataset.y[train]), seed,
+                               weights=None if weights is None else weights[train])
         X, y = dataset.X, dataset.y
         if train is None:
             n_val = int(round(self.validation_fraction * len(y))) if self.early_stopping else 0
             order = np.random.default_rng(seed).permutation(len(y))
             test, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-        return datasets.Split(dataset, X[train], y[train], X[test], y[test], len(test) / len(y), "cv")
+        return datasets.Split(dataset, X[train], y[train], X[test], y[test], len(test) / len(y), "cv",
+                              *_cut(weights, train, test))
 
     def predict(self, X):
         """Predictions [n_samples] for one target, [n_samples, n_outputs] for several."""

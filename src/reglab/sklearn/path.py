@@ -89,15 +89,17 @@ class _Path:
         self.tol = tol
         self.random_state = random_state
 
-    def _alpha_grid(self, dataset, seed, rows) -> np.ndarray:
+    def _alpha_grid(self, dataset, seed, rows, weights) -> np.ndarray:
         if isinstance(self.alphas, numbers.Integral):
             import jax
 
             from ..engine.program import initial_gradient, plan
 
-            split = self._split(dataset, seed)
+            split = self._split(dataset, seed, weights=weights)
             program, hparams = plan(self._config(rows, seed, 0.0), split)
             data = {"X_train": split.X_train, "y_train": split.y_train}
+            if split.w_train is not None:
+                data["w_train"] = split.w_train
             params, grads = jax.jit(initial_gradient, static_argnums=0)(program, hparams, data)
             top = alpha_max(self.penalty, params, grads)
             self.alpha_max_ = top
@@ -109,25 +111,28 @@ class _Path:
         return alphas
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Cross-validate every alpha, then (with ``refit``) train the chosen one on all of X, y; returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate every alpha, then (with ``refit``) train the chosen one on all of X, y; returns self.
+        With ``sample_weight``, each fold trains on its rows' weights and is scored with its test rows' weights (as
+        ``LogisticRegressionCV`` does)."""
         from ..engine.runner import Job
 
         X, targets, seed = self._data(X, y)
+        weights = self._weights(sample_weight, X, targets)
         truth = self.classes_[targets] if is_classifier(self) else targets  # what the scorer compares against
         folds = list(check_cv(self.cv, targets, classifier=is_classifier(self)).split(X, targets))
         # batch_size="auto" is min(200, rows): taken at the largest fold, every fold's epoch is one batch below 200
         # rows and batches of 200 above, as each would alone, and all share one program
         rows, dataset = max(len(train) for train, _ in folds), self._dataset(X, targets)
-        alphas = self._alpha_grid(dataset, seed, rows)
-        splits = [self._split(dataset, seed, train, test) for train, test in folds]
+        alphas = self._alpha_grid(dataset, seed, rows, weights)
+        splits = [self._split(dataset, seed, train, test, weights) for train, test in folds]
         jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k), figures=False)
                 for i, alpha in enumerate(alphas) for k in range(len(folds))]
         scorer = check_scoring(self, self.scoring)
         scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
         support = np.ones((len(alphas), len(folds), X.shape[1]), bool)
         # the refit's programs (all rows: another batch count) compile while the path trains
-        ahead = [Job(*self._whole(X, targets, seed, alphas.max())), Job(*self._whole(X, targets, seed, 0.0))]
+        ahead = [Job(*self._whole(X, targets, seed, a, weights=weights)) for a in (alphas.max(), 0.0)]
         ahead = ahead if self.refit else []
         start = time.perf_counter()
         models = dict(self._fold_models(jobs, dataset, alphas, ahead=ahead))
@@ -135,13 +140,14 @@ class _Path:
             support[i, k] = model.get_support()
         if self.relax:
             jobs = [Job(self._config(rows, seed, 0.0), self._split(replace(dataset, X=dataset.X * support[i, k]), seed,
-                                                                  *folds[k]), (i, k), figures=False)
+                                                                  *folds[k], weights), (i, k), figures=False)
                     for i in range(len(alphas)) for k in range(len(folds))]
             models = dict(self._fold_models(jobs, dataset, np.zeros_like(alphas), support))
+        weighed = lambda rows: {} if weights is None else {"sample_weight": weights[rows]}  # noqa: E731
         for (i, k), model in models.items():
             train, test = folds[k]
-            scores[i, k] = scorer(model, X[test], truth[test])
-            train_scores[i, k] = scorer(model, X[train], truth[train])
+            scores[i, k] = scorer(model, X[test], truth[test], **weighed(test))
+            train_scores[i, k] = scorer(model, X[train], truth[train], **weighed(train))
         self.fit_time_ = time.perf_counter() - start
         self.alphas_, self.scores_, self.train_scores_ = alphas, scores, train_scores
         self.n_features_selected_ = support.sum(axis=2).mean(axis=1)
@@ -153,9 +159,9 @@ class _Path:
             best = int(within[np.argmax(alphas[within])])  # the strongest alpha within one standard error
         self.best_index_, self.alpha_ = best, float(alphas[best])
         if self.refit:
-            self._fit_all(X, targets, seed, self.alpha_)
+            self._fit_all(X, targets, seed, self.alpha_, weights=weights)
             if self.relax:
-                self._fit_all(X, targets, seed, 0.0, self.get_support())
+                self._fit_all(X, targets, seed, 0.0, self.get_support(), weights)
         return self
 
     def _fold_models(self, jobs, dataset, alphas, support=None, ahead=()):
