@@ -9,7 +9,7 @@ import pytest
 import reglab
 from reglab import ReglabError, data
 from reglab.config import ModelConfig
-from reglab.engine import sparse
+from reglab.engine import penalties, sparse
 from reglab.engine.runner import train_one
 
 SEED_RUN = {"learning_rate": 0.01, "epochs": 2000}
@@ -100,6 +100,44 @@ def test_the_group_step_lands_on_the_proximal_point_in_the_optimizers_metric():
     np.testing.assert_array_equal(sparse.group_prox(z, np.full_like(z, 0.1), np.float32(0.0), axis=1), z)
 
 
+def test_a_factor_per_group_is_each_groups_own_proximal_step_and_penalty():
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(6, 5)).astype(np.float32)
+    eta = np.exp(rng.uniform(-2, 2, size=z.shape)).astype(np.float32)
+    for axis, n in ((0, 5), (1, 6)):  # one factor per column, or per row; 0 leaves a group alone
+        lam = rng.uniform(0, 3, n).astype(np.float32)
+        lam[1] = 0.0
+        u = np.asarray(sparse.group_prox(z, eta, lam, axis))
+        for g in range(n):
+            pick = (slice(None), slice(g, g + 1)) if axis == 0 else (slice(g, g + 1), slice(None))
+            one = np.asarray(sparse.group_prox(z[pick], eta[pick], lam[g], axis))
+            np.testing.assert_allclose(u[pick], one, rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(np.take(u, 1, axis=1 - axis), np.take(z, 1, axis=1 - axis))  # factor 0
+    kernel = np.array([[3.0, 4.0], [0.0, 1.0]], np.float32)  # column norms 3, sqrt(17); row norms 5, 1
+    params = [{"kernel": kernel, "bias": np.zeros(2, np.float32)}]
+    value = penalties.groups(params, [(np.array([0.5, 2.0]), np.array([1.0, 0.0]))])
+    assert float(value) == pytest.approx(0.5 * 3 + 2.0 * np.sqrt(17) + 1.0 * 5, rel=1e-6)
+
+
+def test_group_factors_weigh_each_input_and_equal_factors_scale_the_penalty():
+    split = data.split(data.load("classification", n=2000, n_features=20, n_informative=3, seed=1))
+    settings = dict(hidden=(32,), optimizer="sgd", learning_rate=0.1, batch_size=1600, epochs=300)
+    doubled = reglab.fit(split, **settings,
+                         kernel_regularizer=[reglab.group_lasso(0.025, groups="inputs", factors=[2.0] * 20), None])
+    plain = reglab.fit(split, **settings, kernel_regularizer=[reglab.group_lasso(0.05, groups="inputs"), None])
+    for a, b in zip(doubled.params, plain.params):  # 0.025 * 2 is 0.05 exactly
+        np.testing.assert_array_equal(a["kernel"], b["kernel"])
+    factors = [1.0] * 20
+    factors[0], factors[5] = 100.0, 0.0  # an informative input priced out; a noise input let free
+    weighed = reglab.fit(split, **settings,
+                         kernel_regularizer=[reglab.group_lasso(0.05, groups="inputs", factors=factors), None])
+    kept = np.flatnonzero(reglab.results.live_units(weighed.params)[0]).tolist()
+    assert 0 not in kept and 5 in kept and {1, 2} <= set(kept)
+    with pytest.raises(ReglabError, match=r"^kernel_regularizer\[0\].factors: got \[1.0, 1.0, 1.0\]; allowed: 20 "
+                                          "factors, one per input of Dense layer 1$"):
+        reglab.fit(split, **settings, kernel_regularizer=[reglab.group_lasso(0.05, "inputs", [1, 1, 1]), None])
+
+
 def test_group_lasso_switches_off_whole_units(split):
     run = reglab.fit(split, kernel_regularizer=reglab.group_lasso(0.001), **SEED_RUN)
     arch = run.effective_architecture()
@@ -177,6 +215,8 @@ def test_early_stopping_without_restore_keeps_the_last_weights_and_accuracy_maxi
     ({"kernel_regularizer": "l1(-0.01, method=proximal)"}, "kernel_regularizer.l1"),
     ({"kernel_regularizer": "group_lasso(-1)"}, "kernel_regularizer.group"),
     ({"kernel_regularizer": "group_lasso(0.1, groups=layers)"}, "kernel_regularizer.groups"),
+    ({"kernel_regularizer": "group_lasso(0.1, groups=inputs, factors=[1, -1])"}, "kernel_regularizer.factors[1]"),
+    ({"kernel_regularizer": {"l1": 0.1, "factors": [1.0]}}, "kernel_regularizer.factors"),
     ({"early_stopping": {"patience": -1}}, "early_stopping.patience"),
     ({"early_stopping": {"monitor": "val_auc"}}, "early_stopping.monitor"),
     ({"early_stopping": {"patiance": 3}}, "early_stopping.patiance"),
@@ -193,4 +233,8 @@ def test_sparse_regularizers_parse_from_text():
     assert reglab.regularizers.get("l1(0.001, method=proximal)") == reglab.l1(0.001, method="proximal")
     assert reglab.regularizers.get("group_lasso(0.01, groups=inputs)") == reglab.group_lasso(0.01, "inputs")
     config = ModelConfig(kernel_regularizer="l1_l2(l1=0.01, l2=0.001, method=proximal)")
+    assert ModelConfig(**config.to_dict()) == config
+    weighed = reglab.regularizers.get("group_lasso(0.01, groups=inputs, factors=[0.5, 2])")
+    assert weighed == reglab.group_lasso(0.01, "inputs", (0.5, 2.0)) and weighed.factors == (0.5, 2.0)
+    config = ModelConfig(kernel_regularizer=[weighed, None, None])
     assert ModelConfig(**config.to_dict()) == config

@@ -8,7 +8,8 @@ the weights hover near zero and almost never reach it. ``method="proximal"`` tak
 and applies it through orthant-wise steps (engine/sparse.py) that set weights exactly to zero, and let them come
 back when the data loss pulls hard enough. ``group_lasso(x)`` adds ``x * sum_g ||w_g||_2`` over groups of a
 kernel (each unit's incoming weights, or each input's outgoing weights) and switches whole groups off with a
-block soft-threshold.
+block soft-threshold; ``factors`` weigh each group's term (``x * sum_g f_g ||w_g||_2``, glmnet's
+``penalty.factor``; the adaptive group lasso takes them from a first, unpenalized fit).
 """
 
 import ast
@@ -26,7 +27,8 @@ class Regularizer:
     """``l1 * sum(|w|) + l2 * sum(w**2) + group * sum_g ||w_g||_2`` on one weight array; factors finite, >= 0.
 
     ``groups``: ``"units"`` = each output unit's incoming weights (a kernel column), ``"inputs"`` = each input's
-    outgoing weights (a kernel row; on the first layer, a feature).
+    outgoing weights (a kernel row; on the first layer, a feature). ``factors``: one multiplier >= 0 per group
+    (``group * f_g * ||w_g||_2``; None: 1 for every group), as many as the array it regularizes has groups.
     """
 
     l1: float = 0.0
@@ -34,12 +36,19 @@ class Regularizer:
     method: str = "subgradient"
     group: float = 0.0
     groups: str = "units"
+    factors: tuple | None = None
 
     def __post_init__(self):
         for name in ("l1", "l2", "group"):
             object.__setattr__(self, name, checks.number(name, getattr(self, name), low=0.0))
         checks.choice("method", self.method, METHODS)
         checks.choice("groups", self.groups, GROUPS)
+        if self.factors is not None:
+            if isinstance(self.factors, (str, bytes)) or not hasattr(self.factors, "__len__") or not self.group:
+                raise ReglabError("factors", self.factors, "a list of numbers >= 0, one per group, with a group "
+                                  "factor > 0")
+            object.__setattr__(self, "factors", tuple(checks.number(f"factors[{i}]", f, low=0.0)
+                                                      for i, f in enumerate(self.factors)))
 
     @property
     def proximal(self) -> bool:
@@ -54,16 +63,20 @@ class Regularizer:
         elif self.l1:
             parts.append(f"l1({self.l1:g}{', proximal' if self.proximal else ''})")
         if self.group:
-            parts.append(f"group_lasso({self.group:g}, {self.groups})")
+            weighed = "" if self.factors is None else f", factors of {len(self.factors)} groups"
+            parts.append(f"group_lasso({self.group:g}, {self.groups}{weighed})")
         return " + ".join(parts) or "l1(0)"
 
     def to_dict(self) -> dict:
-        """``{"l1", "l2"}`` and, where they differ from the defaults, ``method``, ``group``, ``groups``."""
+        """``{"l1", "l2"}`` and, where they differ from the defaults, ``method``, ``group``, ``groups``,
+        ``factors``."""
         out = {"l1": self.l1, "l2": self.l2}
         if self.proximal:
             out["method"] = self.method
         if self.group:
             out.update(group=self.group, groups=self.groups)
+        if self.factors is not None:
+            out["factors"] = list(self.factors)
         return out
 
 
@@ -82,15 +95,16 @@ def l1_l2(l1: float = 0.01, l2: float = 0.01, method: str = "subgradient") -> Re
     return Regularizer(l1=l1, l2=l2, method=method)
 
 
-def group_lasso(group: float = 0.01, groups: str = "units") -> Regularizer:
-    """``group * sum_g ||w_g||_2`` with a proximal (block soft-threshold) step: whole units or inputs switch off."""
-    return Regularizer(group=group, groups=groups)
+def group_lasso(group: float = 0.01, groups: str = "units", factors=None) -> Regularizer:
+    """``group * sum_g f_g ||w_g||_2`` (``factors`` f_g, default 1) with a proximal step: whole units or inputs
+    switch off."""
+    return Regularizer(group=group, groups=groups, factors=factors)
 
 
 _FACTORIES = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "group_lasso": group_lasso}
 _ALLOWED = ("'none', 'l1', 'l2', 'l1_l2', 'group_lasso', a call such as 'l1(0.001)', 'l1(0.001, method=proximal)', "
             "'l1_l2(l1=0.01, l2=0.001)' or 'group_lasso(0.01, groups=inputs)', or {l1=..., l2=..., method=...}")
-_KEYS = {"l1", "l2", "method", "group", "groups"}
+_KEYS = {"l1", "l2", "method", "group", "groups", "factors"}
 
 
 def get(value, field: str = "regularizer") -> Regularizer | None:

@@ -133,8 +133,8 @@ def orthant_l1(inner, lam) -> optax.GradientTransformation:
 
 def group_lasso(inner, factors, step_sizes, axes=(0, 1)) -> optax.GradientTransformation:
     """Group lasso after ``inner``: each kernel's groups land on their proximal point in the metric of the step sizes
-    ``step_sizes(state, params)`` gives (a tree like the params); ``factors[i]`` = (units, inputs) for layer i, of
-    which those on ``axes`` (0: units, 1: inputs) are applied."""
+    ``step_sizes(state, params)`` gives (a tree like the params); ``factors[i]`` = (units, inputs) for layer i (each
+    one factor or one per group), of which those on ``axes`` (0: units, 1: inputs) are applied."""
 
     def prox(kernel, eta, f):
         for axis in axes:

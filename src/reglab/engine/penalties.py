@@ -38,13 +38,13 @@ def weights(params, l1, l2=None):
 
 
 def groups(params, factors):
-    """Group lasso: per layer, ``factors[i] = (units, inputs)`` times the sums of the kernel's column norms (each
-    unit's incoming weights) and row norms (each input's outgoing weights)."""
+    """Group lasso: per layer, ``factors[i] = (units, inputs)`` (each one factor, or one per group) times the
+    kernel's column norms (each unit's incoming weights) and row norms (each input's outgoing weights), summed."""
     total = jnp.float32(0.0)
     for layer, f in zip(params, factors):
         k = layer["kernel"]
-        total += f[0] * jnp.sum(jnp.sqrt(jnp.sum(k * k, axis=0)))
-        total += f[1] * jnp.sum(jnp.sqrt(jnp.sum(k * k, axis=1)))
+        total += jnp.sum(f[0] * jnp.sqrt(jnp.sum(k * k, axis=0)))
+        total += jnp.sum(f[1] * jnp.sqrt(jnp.sum(k * k, axis=1)))
     return total
 
 

@@ -63,6 +63,20 @@ def plan(config, split) -> tuple[Program, dict]:
         pick = lambda r: getattr(r, attr) if r and (proximal is None or r.proximal == proximal) else 0.0  # noqa: E731
         return [(pick(k), pick(b)) for k, b in zip(kernels, biases)]
 
+    sizes = (split.X_train.shape[1], *config.hidden, n_out)
+
+    def group_factors(i, r):  # (units [fan_out], inputs [fan_in]): the factor of each of layer i's groups
+        out = []
+        for groups, n in (("units", sizes[i + 1]), ("inputs", sizes[i])):
+            if not (r and r.group and r.groups == groups):
+                out.append(np.zeros(n, np.float32))
+                continue
+            if r.factors is not None and len(r.factors) != n:
+                raise ReglabError(f"kernel_regularizer[{i}].factors", list(r.factors),
+                                  f"{n} factors, one per {groups[:-1]} of Dense layer {i + 1}")
+            out.append(f32(r.group * (np.ones(n) if r.factors is None else np.asarray(r.factors))))
+        return tuple(out)
+
     l1, l1_prox, l2 = factors("l1", proximal=False), factors("l1", proximal=True), factors("l2")
     biased = any(b for fs in (l1, l1_prox, l2) for _, b in fs)
     tree = lambda fs: [{"kernel": f32(k), "bias": f32(b) if biased else None} for k, b in fs]  # noqa: E731
@@ -74,7 +88,7 @@ def plan(config, split) -> tuple[Program, dict]:
         raise ReglabError("early_stopping.monitor", es.monitor, "a loss: a regression has no accuracy")
     hparams = {
         "l1": tree(l1), "l1_prox": tree(l1_prox), "l2": tree(l2),
-        "group": [f32([r.group if r and r.groups == g else 0.0 for g in ("units", "inputs")]) for r in kernels],
+        "group": [group_factors(i, r) for i, r in enumerate(kernels)],
         "activity_l1": f32([r.l1 if r else 0.0 for r in activity]),
         "activity_l2": f32([r.l2 if r else 0.0 for r in activity]),
         "max_norm": f32([np.inf if c is None else c for c in config.max_norms()]),
@@ -87,11 +101,11 @@ def plan(config, split) -> tuple[Program, dict]:
         "start_from_epoch": np.asarray(es.start_from_epoch if es else 0, np.int32),
     }
     program = Program(
-        sizes=(split.X_train.shape[1], *config.hidden, n_out), activation=config.activation,
+        sizes=sizes, activation=config.activation,
         optimizer=config.optimizer, epochs=config.epochs, batch_size=config.batch_size,
         n_train=len(split.y_train), n_val=len(split.y_val),
         weighted=split.w_train is not None or split.w_val is not None,
-        orthant=any(k or b for k, b in l1_prox), groups=tuple(a for a in (0, 1) if any(f[a] for f in hparams["group"])),
+        orthant=any(k or b for k, b in l1_prox), groups=tuple(a for a in (0, 1) if any(f[a].any() for f in hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
         bias_penalty=biased, activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
         monitor=es.monitor if es else None, maximize=bool(es and es.maximize),

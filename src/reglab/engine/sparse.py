@@ -44,13 +44,15 @@ def orthant_project(z, w, p, lam):
 
 def group_prox(z, eta, lam, axis, iterations=5):
     """The proximal point of ``lam * sum_g ||u_g||`` from z in the metric of step sizes ``eta`` (like z), for groups
-    along ``axis`` of a kernel (0: columns = units, 1: rows = inputs); z where ``lam`` == 0.
+    along ``axis`` of a kernel (0: columns = units, 1: rows = inputs); z where ``lam`` == 0. ``lam``: one factor,
+    or one per group (a vector [n_groups]).
 
     With ``c = lam * eta``, a non-zero group is ``u = z * r / (r + c)`` where r = ||u|| solves
     ``||z / (r + c)|| = 1``. ``1 / ||z / (r + c)||`` is concave and increasing in r (Moré & Sorensen's trust-region
     secular function), so Newton's method from r = 0 climbs to the root without passing it; it is exact in one step
     when the group's step sizes are equal, and 5 iterations reach float32's precision for step sizes spread over
     many decades."""
+    lam = jnp.expand_dims(lam, axis) if jnp.ndim(lam) == 1 else lam  # a group's factor beside its weights
     c = lam * eta
     safe = jnp.maximum(c, 1e-30)
     norm = lambda r: jnp.sqrt(jnp.sum((z / (r + safe)) ** 2, axis=axis, keepdims=True))  # noqa: E731
