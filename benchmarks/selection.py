@@ -22,6 +22,7 @@ def main():
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--selection", default="best")
+    parser.add_argument("--adaptive", action="store_true")
     args = parser.parse_args()
     informative = set(range(5))
     for seed in range(args.seeds):
@@ -31,7 +32,7 @@ def main():
         for relax in (False, True):
             start = time.perf_counter()
             path = MLPClassifierCV(penalty="group_lasso_inputs", alphas=16, relax=relax, selection=args.selection,
-                                   random_state=seed).fit(X, y)
+                                   adaptive=args.adaptive, random_state=seed).fit(X, y)
             kept = set(path.get_support(indices=True).tolist())
             hits = len(kept & informative)
             print(f"seed {seed} relax={relax!s:5}: kept {sorted(kept) if len(kept) <= 12 else f'{len(kept)} inputs'}; "

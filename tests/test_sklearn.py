@@ -248,3 +248,44 @@ def test_a_weighted_path_trains_and_scores_each_fold_with_its_rows_weights_and_w
     pipe = make_pipeline(StandardScaler(), MLPRegressorCV(**SMALL, alphas=alphas, cv=3))
     pipe.fit(X, y.astype(float), mlpregressorcv__sample_weight=w)
     assert pipe[-1].scores_.shape == (2, 3)
+
+
+def test_the_adaptive_group_lasso_weighs_each_input_by_an_unpenalized_fit_and_its_path_scores_like_single_fits():
+    from sklearn.model_selection import StratifiedKFold
+
+    from reglab.sklearn.estimators import adaptive_factors
+
+    X, y = _blobs(150, seed=4)
+    settings = {**SMALL, "penalty": "group_lasso_inputs", "max_iter": 40}
+    model = MLPClassifier(**settings, alpha=0.05, adaptive=True).fit(X, y)
+    dense = MLPClassifier(**{**settings, "penalty": "none"}).fit(X, y)
+    inverse = 1 / np.linalg.norm(dense.coefs_[0].astype(np.float64), axis=1)  # by hand: 1 / ||W1[i]||, mean 1
+    np.testing.assert_allclose(model.penalty_factors_, inverse / inverse.mean(), rtol=1e-12)
+    np.testing.assert_allclose(adaptive_factors(dense.run_.params), model.penalty_factors_, rtol=1e-12)
+    assert model.run_.config.kernel_regularizer[0].factors == tuple(model.penalty_factors_)
+    assert MLPClassifier(**settings, alpha=0.05).fit(X, y).penalty_factors_ is None
+    alphas = [0.05, 0.005]
+    path = MLPClassifierCV(**settings, alphas=alphas, cv=3, adaptive=True).fit(X, y)
+    for i, alpha in enumerate(alphas):  # each fold adapts to an unpenalized model of its own rows
+        for k, (train, test) in enumerate(StratifiedKFold(3).split(X, y)):
+            one = MLPClassifier(**settings, alpha=alpha, adaptive=True).fit(X[train], y[train])
+            assert path.scores_[i, k] == pytest.approx(one.score(X[test], y[test]), abs=1e-12)
+    refit = MLPClassifier(**settings, alpha=path.alpha_, adaptive=True).fit(X, y)
+    np.testing.assert_array_equal(path.predict_proba(X), refit.predict_proba(X))
+    with pytest.raises(ValueError, match="adaptive: got True with penalty='l2'"):
+        MLPClassifier(**SMALL, adaptive=True).fit(X, y)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_relaxed_adaptive_group_lasso_path_keeps_the_5_informative_inputs_of_50(seed):
+    """Issue 12's measure (benchmarks/selection.py): make_classification, 5 informative inputs of 50, 1000 rows;
+    recall 1 and precision >= 0.8 of the inputs the path's refit keeps. Input 4 of seed 1 carries no signal alone
+    (correlation -0.005 with y, against -0.07 for noise inputs 21 and 27): the data's pull at initialization misses
+    it, an unpenalized network does not."""
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(1000, n_features=50, n_informative=5, n_redundant=0, shuffle=False, random_state=seed)
+    path = MLPClassifierCV(penalty="group_lasso_inputs", alphas=16, relax=True, adaptive=True, random_state=seed)
+    kept = set(path.fit(StandardScaler().fit_transform(X), y).get_support(indices=True).tolist())
+    assert kept >= {0, 1, 2, 3, 4} and 5 / len(kept) >= 0.8, sorted(kept)

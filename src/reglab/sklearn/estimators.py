@@ -51,6 +51,14 @@ def kernel_regularizer(penalty, alpha, l1_ratio):
             "group_lasso_units": lambda: group_lasso(alpha, groups="units")}[penalty]()
 
 
+def adaptive_factors(params) -> np.ndarray:
+    """The adaptive group lasso's factor of each input (Wang & Leng, 2008, with gamma 1) from an unpenalized
+    model's ``params``: 1 / ||W1[i, :]||_2, scaled to mean 1, so that inputs the model leans on cost less to keep."""
+    norms = np.linalg.norm(np.asarray(params[0]["kernel"], np.float64), axis=1)
+    inverse = 1.0 / np.maximum(norms, 1e-12 * max(norms.max(), 1e-30))
+    return inverse / inverse.mean()
+
+
 def _cut(weights, train, test):
     """(training rows' weights, test rows' weights), or (None, None) without weights."""
     return (None, None) if weights is None else (weights[train], weights[test])
@@ -71,12 +79,14 @@ class _MLP(BaseEstimator):
     ``learning_rate_init``, ``max_iter`` (epochs), ``momentum`` (sgd), ``early_stopping`` with
     ``validation_fraction`` (a part held out), ``n_iter_no_change`` and ``tol`` (the best epoch's weights are
     kept), ``random_state``. reglab's: ``penalty`` (PENALTIES), ``alpha`` (see the module's note), ``l1_ratio``
-    (elasticnet), ``dropout`` (a rate after every hidden layer), ``weight_decay`` (decoupled), ``max_norm`` (a cap
-    on each unit's incoming weight norm).
+    (elasticnet), ``adaptive`` (with group_lasso_inputs: the adaptive group lasso, each input's group weighed by
+    ``adaptive_factors`` of an unpenalized model trained first on the same rows), ``dropout`` (a rate after every
+    hidden layer), ``weight_decay`` (decoupled), ``max_norm`` (a cap on each unit's incoming weight norm).
 
     Learned: ``n_features_in_``, ``feature_names_in_`` (when X has column names), ``coefs_`` and ``intercepts_``
     (per layer, [fan_in, fan_out] and [fan_out]), ``n_iter_`` (epochs run), ``loss_curve_`` (training data loss
-    per epoch), ``run_`` (the reglab Run: history, sparsity, figures).
+    per epoch), ``penalty_factors_`` (each input's factor with ``adaptive``, else None), ``run_`` (the reglab Run:
+    history, sparsity, figures).
     """
 
     _parameter_constraints = {
@@ -86,6 +96,7 @@ class _MLP(BaseEstimator):
         "penalty": [StrOptions(set(PENALTIES))],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "adaptive": ["boolean"],
         "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -102,7 +113,7 @@ class _MLP(BaseEstimator):
     _monitor = "val_data_loss"  # early stopping's figure
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", penalty="l2", alpha=1e-4,
-                 l1_ratio=0.5, batch_size="auto", learning_rate_init=0.001, max_iter=200, momentum=0.9,
+                 l1_ratio=0.5, adaptive=False, batch_size="auto", learning_rate_init=0.001, max_iter=200, momentum=0.9,
                  dropout=0.0, weight_decay=0.0, max_norm=None, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -111,6 +122,7 @@ class _MLP(BaseEstimator):
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.adaptive = adaptive
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -124,15 +136,19 @@ class _MLP(BaseEstimator):
         self.tol = tol
         self.random_state = random_state
 
-    def _config(self, n_samples, seed, alpha) -> ModelConfig:
-        """The reglab model of these parameters with penalty factor ``alpha``, for ``n_samples`` training rows."""
+    def _config(self, n_samples, seed, alpha, factors=None) -> ModelConfig:
+        """The reglab model of these parameters with penalty factor ``alpha`` (and, for the first layer's input
+        groups, ``factors``), for ``n_samples`` training rows."""
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
         es = {"monitor": self._monitor, "patience": self.n_iter_no_change, "min_delta": self.tol,
               "restore_best_weights": True} if self.early_stopping else None
+        regularizer = kernel_regularizer(self.penalty, float(alpha), float(self.l1_ratio))
+        if regularizer is not None and factors is not None:
+            regularizer = [replace(regularizer, factors=tuple(factors)), *[regularizer] * (len(hidden) - 1), None]
         return ModelConfig(
             hidden=tuple(hidden), activation=ACTIVATIONS[self.activation], optimizer=self.solver,
             learning_rate=float(self.learning_rate_init), momentum=float(self.momentum if self.solver == "sgd" else 0),
-            kernel_regularizer=kernel_regularizer(self.penalty, float(alpha), float(self.l1_ratio)),
+            kernel_regularizer=regularizer,
             dropout=float(self.dropout), weight_decay=float(self.weight_decay),
             max_norm=None if self.max_norm is None else float(self.max_norm), early_stopping=es,
             epochs=int(self.max_iter), batch_size=min(200, n_samples) if self.batch_size == "auto" else
@@ -141,9 +157,9 @@ class _MLP(BaseEstimator):
     def _seed(self) -> int:
         return int(check_random_state(self.random_state).randint(2**31 - 1))
 
-    def _fitted(self, run, config):
-        """Set the learned attributes from a trained reglab Run."""
-        self.run_ = run
+    def _fitted(self, run, config, factors=None):
+        """Set the learned attributes from a trained reglab Run (and the ``factors`` it was penalized with)."""
+        self.run_, self.penalty_factors_ = run, factors
         self.coefs_ = [np.asarray(layer["kernel"]) for layer in run.params]
         self.intercepts_ = [np.asarray(layer["bias"]) for layer in run.params]
         self.n_iter_ = int(run.extra.get("stopped_epoch") or config.epochs)
@@ -155,7 +171,24 @@ class _MLP(BaseEstimator):
         """Train on X [n_samples, n_features] and y [n_samples] (the regressor: also [n_samples, n_outputs]), each
         row weighted by ``sample_weight`` [n_samples] (>= 0; see ``reglab.data.Split``) if given; returns self."""
         X, targets, seed = self._data(X, y)
-        return self._fit_all(X, targets, seed, self.alpha, weights=self._weights(sample_weight, X, targets))
+        weights = self._weights(sample_weight, X, targets)
+        factors = self._adaptive_factors(X, targets, seed, weights) if self._adapts() else None
+        return self._fit_all(X, targets, seed, self.alpha, weights=weights, factors=factors)
+
+    def _adapts(self) -> bool:
+        """Whether this fit is the adaptive group lasso (checked: only group_lasso_inputs adapts)."""
+        if self.adaptive and self.penalty != "group_lasso_inputs":
+            raise ValueError(f"adaptive: got True with penalty={self.penalty!r}; allowed: adaptive=True with "
+                             "penalty='group_lasso_inputs'")
+        return self.adaptive
+
+    def _adaptive_factors(self, X, targets, seed, weights):
+        """``adaptive_factors`` of an unpenalized model trained on all rows."""
+        from ..api import train
+
+        config, split = self._whole(X, targets, seed, 0.0, weights=weights)
+        (_, dense), = train([("dense", config)], split)
+        return adaptive_factors(dense.params)
 
     def _weights(self, sample_weight, X, targets):
         """Checked sample weights [n_samples] (float64, as scorers take them), or None."""
@@ -163,23 +196,24 @@ class _MLP(BaseEstimator):
             return None
         return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
-    def _fit_all(self, X, targets, seed, alpha, support=None, weights=None):
-        """Train on all rows at penalty ``alpha``, weighted by ``weights``; with ``support`` (a mask of inputs), on
-        those inputs only (the weights of the others are zero)."""
+    def _fit_all(self, X, targets, seed, alpha, support=None, weights=None, factors=None):
+        """Train on all rows at penalty ``alpha``, weighted by ``weights``, the input groups by ``factors``; with
+        ``support`` (a mask of inputs), on those inputs only (the weights of the others are zero)."""
         from ..api import train
 
-        config, split = self._whole(X, targets, seed, alpha, support, weights)
+        config, split = self._whole(X, targets, seed, alpha, support, weights, factors)
         (_, run), = train([(type(self).__name__, config)], split)
-        return self._fitted(run if support is None else replace(run, params=only(run.params, support)), config)
+        run = run if support is None else replace(run, params=only(run.params, support))
+        return self._fitted(run, config, factors)
 
-    def _whole(self, X, targets, seed, alpha, support=None, weights=None):
+    def _whole(self, X, targets, seed, alpha, support=None, weights=None, factors=None):
         """The (ModelConfig, Split) of training on all rows (see ``_fit_all``)."""
         X = X if support is None else X * support
         split = self._split(self._dataset(X, targets), seed, weights=weights)
         if split.w_val is not None and len(split.w_val) and not split.w_val.sum() > 0:
             raise ValueError(f"sample_weight: got weights of 0 on every row of the early-stopping validation part "
                              f"(validation_fraction={self.validation_fraction}); allowed: weights with some weight there")
-        return self._config(len(split.y_train), seed, alpha), split
+        return self._config(len(split.y_train), seed, alpha, factors), split
 
     def _outputs(self, X):
         """The network's outputs [n_samples, n_out] for checked X."""

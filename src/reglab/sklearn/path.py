@@ -12,23 +12,28 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .estimators import _MLP, MLPClassifier, MLPRegressor, only
+from .estimators import _MLP, MLPClassifier, MLPRegressor, adaptive_factors, only
 
 EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spaced (glmnet's habit)
 
 
-def alpha_max(penalty, params, grads) -> float:
+def alpha_max(penalty, params, grads, factors=None) -> float:
     """The strength at which the hidden kernels' zero is where the data's pull at initialization stops (``params``
     and ``grads``: the initial weights and the mean data loss's gradient there, per Dense layer): for the sparse
     penalties the smallest one at which every weight (l1, l1_proximal, elasticnet) or every group of weights (group
-    lasso: an input's outgoing row, a unit's incoming column) would stay at zero; for l2 (and none), the one whose
-    pull 2 * alpha * ||W|| equals the data's ||grad W||."""
+    lasso: an input's outgoing row, a unit's incoming column; with ``factors``, the first layer's input groups
+    weighed by them) would stay at zero; for l2 (and none), the one whose pull 2 * alpha * ||W|| equals the data's
+    ||grad W||."""
     hidden = [np.asarray(g["kernel"], np.float64) for g in grads[:-1]] or [np.asarray(grads[0]["kernel"])]
     if penalty in ("l1", "l1_proximal", "elasticnet"):
         return float(max(np.abs(g).max() for g in hidden))
     if penalty.startswith("group_lasso"):
         axis = 1 if penalty == "group_lasso_inputs" else 0
-        return float(max(np.linalg.norm(g, axis=axis).max() for g in hidden))
+        pulls = [np.linalg.norm(g, axis=axis) for g in hidden]
+        if factors is not None:  # a group of factor 0 is never held at zero: it sets no bound
+            f = np.asarray(factors, np.float64)
+            pulls[0] = np.where(f > 0, pulls[0] / np.where(f > 0, f, 1.0), 0.0)
+        return float(max(pull.max() for pull in pulls))
     weights = [np.asarray(p["kernel"], np.float64) for p in params[:len(hidden)]]
     return float(np.sqrt(sum((g * g).sum() for g in hidden)) / (2 * np.sqrt(sum((w * w).sum() for w in weights))))
 
@@ -42,8 +47,12 @@ class _Path:
     With ``relax`` (Meinshausen's relaxed lasso; glmnet's ``relax=TRUE`` with gamma 0), each alpha x fold is scored
     by a second model trained without the penalty on the inputs the first one kept: a sparse penalty's scores then
     judge its choice of inputs, not the shrinkage that comes with it (which makes plain scores favour small alphas
-    that keep noise inputs). With ``refit``, the chosen alpha is trained on all the data (with ``relax``: then again,
-    unpenalized, on the inputs it kept; the weights of the others are zero).
+    that keep noise inputs). With ``adaptive`` (group_lasso_inputs), each fold's models weigh its inputs by
+    ``adaptive_factors`` of an unpenalized model trained first on the fold's rows (one more model per fold, and one
+    on all rows for the refit and ``alpha_max``): inputs that matter only with others, which the data's pull at
+    initialization cannot see, are then priced by what a trained network makes of them. With ``refit``, the chosen
+    alpha is trained on all the data (with ``relax``: then again, unpenalized, on the inputs it kept; the weights of
+    the others are zero).
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
     n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_``
@@ -62,7 +71,8 @@ class _Path:
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, alphas=16, cv=5, scoring=None, refit=True,
-                 relax=False, selection="best", solver="adam", penalty="l2", l1_ratio=0.5, batch_size="auto",
+                 relax=False, selection="best", solver="adam", penalty="l2", l1_ratio=0.5, adaptive=False,
+                 batch_size="auto",
                  learning_rate_init=0.001, max_iter=200, momentum=0.9, dropout=0.0, weight_decay=0.0, max_norm=None,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -76,6 +86,7 @@ class _Path:
         self.solver = solver
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.adaptive = adaptive
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -89,7 +100,7 @@ class _Path:
         self.tol = tol
         self.random_state = random_state
 
-    def _alpha_grid(self, dataset, seed, rows, weights) -> np.ndarray:
+    def _alpha_grid(self, dataset, seed, rows, weights, factors) -> np.ndarray:
         if isinstance(self.alphas, numbers.Integral):
             import jax
 
@@ -101,7 +112,7 @@ class _Path:
             if split.w_train is not None:
                 data["w_train"] = split.w_train
             params, grads = jax.jit(initial_gradient, static_argnums=0)(program, hparams, data)
-            top = alpha_max(self.penalty, params, grads)
+            top = alpha_max(self.penalty, params, grads, factors)
             self.alpha_max_ = top
             return np.geomspace(top, top * EPS, self.alphas)
         self.alpha_max_ = None  # given, not measured
@@ -124,15 +135,17 @@ class _Path:
         # batch_size="auto" is min(200, rows): taken at the largest fold, every fold's epoch is one batch below 200
         # rows and batches of 200 above, as each would alone, and all share one program
         rows, dataset = max(len(train) for train, _ in folds), self._dataset(X, targets)
-        alphas = self._alpha_grid(dataset, seed, rows, weights)
         splits = [self._split(dataset, seed, train, test, weights) for train, test in folds]
-        jobs = [Job(self._config(rows, seed, alpha), splits[k], (i, k), figures=False)
+        factors, whole = self._dense_factors(X, targets, seed, weights, splits, rows) if self._adapts() else \
+            ([None] * len(folds), None)
+        alphas = self._alpha_grid(dataset, seed, rows, weights, whole)
+        jobs = [Job(self._config(rows, seed, alpha, factors[k]), splits[k], (i, k), figures=False)
                 for i, alpha in enumerate(alphas) for k in range(len(folds))]
         scorer = check_scoring(self, self.scoring)
         scores, train_scores = np.zeros((len(alphas), len(folds))), np.zeros((len(alphas), len(folds)))
         support = np.ones((len(alphas), len(folds), X.shape[1]), bool)
         # the refit's programs (all rows: another batch count) compile while the path trains
-        ahead = [Job(*self._whole(X, targets, seed, a, weights=weights)) for a in (alphas.max(), 0.0)]
+        ahead = [Job(*self._whole(X, targets, seed, a, weights=weights, factors=whole)) for a in (alphas.max(), 0.0)]
         ahead = ahead if self.refit else []
         start = time.perf_counter()
         models = dict(self._fold_models(jobs, dataset, alphas, ahead=ahead))
@@ -159,10 +172,20 @@ class _Path:
             best = int(within[np.argmax(alphas[within])])  # the strongest alpha within one standard error
         self.best_index_, self.alpha_ = best, float(alphas[best])
         if self.refit:
-            self._fit_all(X, targets, seed, self.alpha_, weights=weights)
+            self._fit_all(X, targets, seed, self.alpha_, weights=weights, factors=whole)
             if self.relax:
                 self._fit_all(X, targets, seed, 0.0, self.get_support(), weights)
         return self
+
+    def _dense_factors(self, X, targets, seed, weights, splits, rows):
+        """``adaptive_factors`` of unpenalized models, one per fold (each on the fold's ``splits``) and one on all
+        rows, trained through one runner call: (per-fold factors, all rows' factors)."""
+        from ..engine.runner import Job, run
+
+        jobs = [Job(self._config(rows, seed, 0.0), split, k, figures=False) for k, split in enumerate(splits)]
+        jobs.append(Job(*self._whole(X, targets, seed, 0.0, weights=weights), "all"))
+        found = {job.tag: adaptive_factors(trained.params) for job, trained in run(jobs)}
+        return [found[k] for k in range(len(splits))], found["all"]
 
     def _fold_models(self, jobs, dataset, alphas, support=None, ahead=()):
         """Train ``jobs`` (tagged (alpha index, fold)) through one runner call (compiling the programs of ``ahead``
