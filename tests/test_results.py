@@ -185,6 +185,15 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
                           for kind in ("l1", "l2", "dropout", "l1_l2") for lam in (1e-4, 1e-2) for seed in (0, 1)])
     figures["path"], figures["sparsity path"] = plot_path(frame, "a title"), plot_sparsity_path(frame)
     figures["boundary path"] = plot_boundary_path(frame)
+    from reglab.views.axes import plot_axes_path, plot_best_by_axis
+
+    grid = pd.DataFrame([{"family": kind, "regularizer": kind, "strength": lam, "seed": seed, "diverged": False,
+                          "hidden": hidden, "data.n": n, "val_data_loss": 0.3 + abs(np.log10(lam) + 2 + n / 400),
+                          "data_loss": 0.1, "accuracy": 0.9, "val_accuracy": 0.85, "zeros": 0.0, "below_1e-3": 0.1}
+                         for kind in ("l1", "l2") for hidden in ((16, 16), (128, 128)) for n in (50, 100, 400)
+                         for lam in (1e-4, 1e-3, 1e-2) for seed in (0, 1)])
+    figures["axes path"] = plot_axes_path(grid, ["hidden", "data.n"])
+    figures["best by axis"] = plot_best_by_axis(grid, ["hidden", "data.n"])
     from reglab.views.tabular import plot_curves
 
     rows = [{"data": d, "method": m, "curve": [0.48345, 0.48365, 0.4815]} for d in ("breast_cancer", "wine", "digits",

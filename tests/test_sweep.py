@@ -62,6 +62,11 @@ def test_log_range_keeps_both_ends():
     ({"rates": [1.0]}, "sweep.rates[0]"),
     ({"seeds": 0}, "sweep.seeds"),
     ({"learning_rates": [0.0]}, "sweep.learning_rates[0]"),
+    ({"axes": {"seed": [1, 2]}}, "sweep.axes.seed"),
+    ({"axes": {"widths": [[8]]}}, "sweep.axes.widths"),
+    ({"axes": {"hidden": []}}, "sweep.axes.hidden"),
+    ({"axes": {"hidden": [[8], [8]]}}, "sweep.axes.hidden"),
+    ({"axes": [("hidden", [[8]])]}, "sweep.axes"),
 ])
 def test_bad_grids_give_one_line(kwargs, field):
     with pytest.raises(ReglabError) as err:
@@ -201,3 +206,55 @@ def test_load_reads_a_sweep_without_jax(split, tmp_path):
     manifest = json.loads((tmp_path / "j" / "sweep.json").read_text())
     assert manifest["grid"]["lambdas"] == [0.01, 0.1] and len(manifest["models"]) == 2
     assert os.path.exists(tmp_path / "j" / "chunks" / "00000" / "params.npz")
+
+
+def test_further_axes_expand_outermost_and_set_model_and_data_settings():
+    grid = Grid.build(["l2"], lambdas=[0.1, 0.2], seeds=1, axes={"hidden": [[4], [8, 8]], "data": {"n": [40, 80]}})
+    assert grid.names == ("hidden", "data.n")  # TOML's data.n = [...] is a table {"data": {"n": [...]}}
+    points = grid.points(reglab.ModelConfig(hidden=(2,), epochs=3))
+    assert [(p.axes["hidden"], p.axes["data.n"], p.strength) for p, _ in points] == [
+        ([4], 40, 0.1), ([4], 40, 0.2), ([4], 80, 0.1), ([4], 80, 0.2),
+        ([8, 8], 40, 0.1), ([8, 8], 40, 0.2), ([8, 8], 80, 0.1), ([8, 8], 80, 0.2)]
+    assert points[4][1].hidden == (8, 8) and points[4][1].epochs == 3 and points[4][0].data == {"n": 40}
+    assert grid.data_variants() == [{"n": 40}, {"n": 80}]
+    with pytest.raises(ReglabError, match=r"^sweep\.axes\.hidden\[0\]:"):
+        Grid.build(axes={"hidden": [[0]]}).points(reglab.ModelConfig())
+
+
+def test_a_sweep_over_width_and_samples_trains_each_model_as_alone_and_one_program_per_shape(tmp_path):
+    from reglab.engine import runner
+
+    settings = {**SMALL, "epochs": 7}  # an epoch count of its own: these programs compile here
+    before = runner._COMPILED.compiles
+    result = reglab.sweep("moons", regularizers=["l2"], lambdas=[1e-3, 1e-1], seeds=2, executor="threads",
+                          axes={"hidden": [[8], [16, 16]], "data.n": [60, 120]}, out=tmp_path / "a",
+                          progress=False, **settings)
+    assert runner._COMPILED.compiles - before == 4  # 2 widths x 2 batch counts (48 or 96 training rows)
+    frame = reglab.load(tmp_path / "a")
+    assert len(frame) == 16 and set(frame["hidden"]) == {(8,), (16, 16)} and set(frame["data.n"]) == {60, 120}
+    assert frame.equals(result.frame)
+    for _, row in frame.iloc[::3].iterrows():
+        alone = reglab.fit(data.moons(n=int(row["data.n"])), **{**settings, "hidden": row["hidden"]},
+                           kernel_regularizer=reglab.l2(row["strength"]), seed=int(row["seed"]))
+        assert row["val_data_loss"] == alone.final["val_data_loss"] and row["accuracy"] == alone.final["accuracy"]
+    report = (tmp_path / "a" / "report.html").read_text()
+    assert "best_by_axis.png" in report and "axes_path.png" in report and "<th>data.n</th>" in report
+    manifest = json.loads((tmp_path / "a" / "sweep.json").read_text())
+    assert [v["n_train"] for v in manifest["data_variants"]] == [48, 96]
+    with pytest.raises(ReglabError, match=r"^sweep\.axes\.data\.n: .*not over arrays"):
+        reglab.sweep(data.split(data.moons()), axes={"data.n": [60, 120]}, out=tmp_path / "b", progress=False)
+    with pytest.raises(ReglabError, match=r"^sweep\.axes\.data\.noise: got -1"):
+        reglab.sweep("moons", axes={"data.noise": [0.1, -1]}, out=tmp_path / "c", progress=False)
+
+
+def test_the_cli_takes_axes_and_a_bad_one_is_one_line(tmp_path):
+    args = [sys.executable, "-m", "reglab", "sweep", "--regularizers", "l2", "--lambdas", "0.001,0.1", "--seeds", "1",
+            "--epochs", "5", "--axis", "hidden=[[4],[8]]", "--axis", "data.n=60,120", "--out", str(tmp_path / "s")]
+    done = subprocess.run(args, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "hidden" in done.stdout and "data.n" in done.stdout and (tmp_path / "s" / "best_by_axis.png").is_file()
+    assert list(reglab.load(tmp_path / "s")["data.n"]) == [60, 60, 120, 120, 60, 60, 120, 120]
+    bad = subprocess.run(args[:-6] + ["--axis", "hidden", "--out", str(tmp_path / "t")], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("reglab: error: --axis: got 'hidden'; allowed: SETTING=")
+    assert not (tmp_path / "t").exists()

@@ -8,11 +8,11 @@ from .api import compare, fit, run_study
 from .config import EarlyStopping, ModelConfig
 from .errors import ReglabError
 from .regularizers import Regularizer, group_lasso, l1, l1_l2, l2
-from .results import Run, load_sweep
+from .results import Run, load, load_sweep
 from .sweeps import sweep
 
 __version__ = "0.1.0"
 load_run = Run.load
 
-__all__ = ["fit", "compare", "run_study", "sweep", "load_sweep", "load_run", "data", "plot", "ModelConfig", "Run",
+__all__ = ["fit", "compare", "run_study", "sweep", "load", "load_sweep", "load_run", "data", "plot", "ModelConfig", "Run",
            "ReglabError", "Regularizer", "l1", "l2", "l1_l2", "group_lasso", "EarlyStopping", "__version__"]

@@ -98,6 +98,9 @@ def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") ->
     split = study.load_split()  # bad data fail here, before any training or writing
     if study.grid:
         study.grid.check_split(split)
+        if study.grid.axes:  # a study's report draws one λ path beside its models
+            raise ReglabError(f"sweep.axes.{study.grid.names[0]}", list(study.grid.axes[0][1]), "a grid without "
+                              "further axes here: run a spec with axes with reglab sweep")
     out = Path(out or Path("reglab-out") / study.name)
     with claim(out):  # a second process writing this folder is refused here, before it trains
         with written(out):
@@ -138,24 +141,27 @@ def _train_study(study, split, rerun, progress):
     return runs, frame, study_report.assemble(study, split, runs, rerun, frame, drawn)
 
 
-def train(named, split, progress=False, executor="auto", window=None, snapshots=0, cancel=None):
-    """Train ``[(name, ModelConfig), ...]`` on ``split`` through the engine's runner; yield ``(index, Run)`` as
-    each model finishes. With a plotting ``window``, a binary model of two inputs gets its decision boundary
-    measured there (``run.extra``; in this thread, while the other models train); ``snapshots``: runs keep their
-    params after that many evenly spaced epochs (``Run.snapshots``). Leaving the loop (an error, Ctrl-C) or setting
-    ``cancel`` (a threading.Event) starts no further model."""
+def train(named, split, progress=False, executor="auto", window=None, snapshots=0, cancel=None, **options):
+    """Train ``[(name, ModelConfig), ...]`` on ``split`` (one Split, or a list with one per model) through the
+    engine's runner; yield ``(index, Run)`` as each model finishes. With a plotting ``window`` (or a function of a
+    Split giving one), a binary model of two inputs gets its decision boundary measured there (``run.extra``; in
+    this thread, while the other models train); ``snapshots``: runs keep their params after that many evenly spaced
+    epochs (``Run.snapshots``); ``options`` go to the executor (a Ray cluster's ``address``). Leaving the loop (an
+    error, Ctrl-C) or setting ``cancel`` (a threading.Event) starts no further model."""
     from .results import boundary
 
     Job, run = _engine()
+    splits = split if isinstance(split, (list, tuple)) else [split] * len(named)
     bar = progress_bar("training", len(named)) if progress else None
     try:
-        jobs = [Job(config, split, i, snapshots) for i, (_, config) in enumerate(named)]
-        for job, t in run(jobs, executor, cancel):
+        jobs = [Job(config, splits[i], i, snapshots) for i, (_, config) in enumerate(named)]
+        for job, t in run(jobs, executor, cancel, **options):
             name, config = named[job.tag]
-            run = Run(name, config, t.history, t.params, split.dataset.classes, t.compile_seconds, t.train_seconds,
+            data = job.data
+            run = Run(name, config, t.history, t.params, data.dataset.classes, t.compile_seconds, t.train_seconds,
                       t.info, t.snapshots)
-            if window is not None and boundary.applies(split):
-                run.extra.update(boundary.measure(run, window))
+            if window is not None and boundary.applies(data):
+                run.extra.update(boundary.measure(run, window(data) if callable(window) else window))
             yield job.tag, run
             if bar:
                 bar.advance(bar.task_ids[0])

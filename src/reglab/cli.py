@@ -4,6 +4,7 @@ NAME``. It parses, calls the API and prints the network and a table.
 Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) and exits with code 2.
 """
 
+import json
 import shlex
 import signal
 import sys
@@ -154,12 +155,18 @@ def spec_command(name):
 @click.option("--regularizers", help="Comma-separated: " + ", ".join(KINDS) + ".")
 @click.option("--lambdas", help="START:STOP:NUM (log-spaced) or a comma-separated list; for dropout, its rates.")
 @click.option("--chunk-size", type=click.IntRange(1), help="Models per saved chunk.")
-@click.option("--executor", type=click.Choice(["auto", "threads", "vectorized"]), default="auto", show_default=True,
-              help="threads: one program per model, concurrently on the CPU cores; vectorized: jax.vmap over models.")
-def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, executor):
-    """A regularization path: a grid over lambda x regularizer x seed, trained as chunks into a resumable folder,
-    with its report. Without SPEC: the lecture's data and network, l1 and l2 over 16 lambdas from 1e-5 to 1e-1,
-    4 seeds (128 models of 2000 epochs)."""
+@click.option("--axis", "axes", multiple=True, metavar="SETTING=VALUES",
+              help="A further axis: a model setting or data.<setting> and its values, comma-separated or as a JSON "
+              "list (hidden='[[16,16],[128,128]]', data.n=50,100,400); repeat for more axes.")
+@click.option("--executor", type=click.Choice(["auto", "threads", "vectorized", "ray"]), default="auto",
+              show_default=True, help="threads: one program per model, concurrently on the CPU cores; vectorized: "
+              "jax.vmap over models; ray: Ray tasks on a cluster (pip install \"reglab[ray]\").")
+@click.option("--address", help="With --executor ray: the cluster to join (auto, or HOST:PORT); default: a local "
+              "Ray runtime for this sweep.")
+def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, axes, executor, address):
+    """A regularization path: a grid over lambda x regularizer x seed (x any further --axis), trained as chunks
+    into a resumable folder, with its report. Without SPEC: the lecture's data and network, l1 and l2 over 16
+    lambdas from 1e-5 to 1e-1, 4 seeds (128 models of 2000 epochs)."""
     from dataclasses import replace
 
     from .grid import Grid
@@ -167,17 +174,46 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, executor)
 
     argv = " ".join(shlex.quote(a) for a in sys.argv[1:])
     with _one_line_errors("finished chunks are saved, and the same command finishes the rest"):
+        if address and executor != "ray":
+            raise ReglabError("--address", address, "a cluster address with --executor ray")
         study = specs.read(spec or specs.builtin("sweep")).with_overrides(epochs=epochs)
         if study.grid is None:
             raise ReglabError("spec", spec, "a spec with a [sweep] table")
         flags = {k: v for k, v in (("seeds", seeds), ("regularizers", regularizers), ("lambdas", lambdas)) if v}
         if lambdas and "dropout" in Grid.build(regularizers=regularizers or study.grid.regularizers).regularizers:
             flags["rates"] = lambdas  # dropout's strength is its rate
+        if axes:
+            flags["axes"] = {**{name: list(values) for name, values in study.grid.axes}, **_axes(axes)}
         grid = replace(study.grid, **{k: getattr(Grid.build(**flags), k) for k in flags})
         result = run_grid(study.load_split(), study.base, grid, out=out or f"reglab-out/{study.name}",
-                          chunk_size=chunk_size or study.chunk_size, executor=executor, rerun=f"reglab {argv}",
-                          title=study.title)
+                          chunk_size=chunk_size or study.chunk_size, executor=executor, address=address,
+                          rerun=f"reglab {argv}", title=study.title, variant=study.load_split)
     _print_sweep(result)
+
+
+def _axes(flags) -> dict:
+    """``--axis SETTING=VALUES`` flags as {setting: [value, ...]}: VALUES a JSON list, or comma-separated JSON
+    values or bare words (data.name=moons,circles)."""
+    out = {}
+    for flag in flags:
+        name, sep, text = flag.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise ReglabError("--axis", flag, "SETTING=VALUES, e.g. data.n=50,100,400 or hidden='[[16,16],[64,64]]'")
+        text = text.strip()
+        try:
+            values = json.loads(text) if text.startswith("[") else [_word(v) for v in text.split(",")]
+        except json.JSONDecodeError:
+            raise ReglabError(f"--axis {name.strip()}", text, "a JSON list, or comma-separated values") from None
+        out[name.strip()] = values
+    return out
+
+
+def _word(text):
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 @contextmanager
@@ -196,11 +232,14 @@ def _one_line_errors(after_interrupt):
 
 def _print_sweep(result):
     from .views import best_rows
+    from .views.axes import label
     from .views.sweep_report import BEST_COLUMNS
 
+    names = list(result.grid.names)
+    rows = [{**r, **{n: label("", r[n]).strip() for n in names}} for r in best_rows(result.frame, names)]
     title = f"best strength per regularizer ({len(result.frame)} models, {result.trained} trained now)"
     console = _console()
-    console.print(_table(title, best_rows(result.frame), BEST_COLUMNS))
+    console.print(_table(title, rows, BEST_COLUMNS[:1] + [(n, n, "{}") for n in names] + BEST_COLUMNS[1:]))
     console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
 
 

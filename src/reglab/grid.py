@@ -1,4 +1,6 @@
-"""A sweep's grid: regularizer kinds x strengths x learning rates x seeds, expanded into ModelConfigs.
+"""A sweep's grid: regularizer kinds x strengths x learning rates x seeds, and any further axes (a model setting, or
+a data setting as ``data.<name>``: ``{"hidden": [[16, 16], [128, 128]], "data.n": [50, 100, 400]}``), expanded
+into ModelConfigs and the data each trains on.
 
 Strengths use Keras's scaling: for ``l1`` and ``l2`` the lambda is the factor of ``l1(lambda)`` / ``l2(lambda)``
 (no 1/2), and ``l1_proximal`` is ``l1(lambda, method="proximal")``; for ``l1_l2`` it is split as
@@ -8,29 +10,46 @@ with one regularizer does; ``activity_l1`` and ``activity_l2`` put Keras's ``l1(
 hidden layer's outputs (``activity_regularizer``).
 """
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import checks
-from .config import ModelConfig
+from .config import ModelConfig, config_fields
 from .errors import ReglabError
 from .regularizers import Regularizer
 
 KINDS = ("l1", "l1_proximal", "l2", "l1_l2", "dropout", "activity_l1", "activity_l2")
 DEFAULT_LAMBDAS = {"start": 1e-5, "stop": 1e-1, "num": 16}
 DEFAULT_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
+# settings the grid's own axes set: the regularizer kinds, seeds and learning_rates
+OWN = ("kernel_regularizer", "activity_regularizer", "dropout", "seed", "learning_rate")
+DATA = "data."  # an axis over a data setting: data.n, data.noise, data.name, ... (reglab.data.load's arguments)
 
 
 @dataclass(frozen=True)
 class Point:
-    """One model of a sweep: its place in the grid."""
+    """One model of a sweep: its place in the grid; ``axes`` maps each further axis to this model's value."""
 
     index: int
     regularizer: str
     strength: float  # lambda (penalties) or rate (dropout), see the module docstring
     learning_rate: float
     seed: int
+    axes: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The point as ``sweep.json`` and ``models.json`` keep it (``axes`` only where the grid has some)."""
+        out = dict(self.__dict__)
+        if not self.axes:
+            del out["axes"]
+        return out
+
+    @property
+    def data(self) -> dict:
+        """The data settings this model's data set is made with (``data.n`` -> ``{"n": ...}``)."""
+        return {k.removeprefix(DATA): v for k, v in self.axes.items() if k.startswith(DATA)}
 
 
 @dataclass(frozen=True)
@@ -43,11 +62,13 @@ class Grid:
     seeds: tuple = (0, 1, 2, 3)
     learning_rates: tuple = ()  # empty: the base config's learning rate
     l1_ratio: float = 0.5
+    axes: tuple = ()  # ((name, (value, ...)), ...): further axes, outermost first
 
     @classmethod
-    def build(cls, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None, l1_ratio=0.5):
+    def build(cls, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None, l1_ratio=0.5,
+              axes=None):
         """Check and normalize what a user wrote (API, TOML ``[sweep]`` table or CLI flags: ``"l1,l2"``, lambdas
-        as ``"START:STOP:NUM"`` or ``"0.001,0.01"``)."""
+        as ``"START:STOP:NUM"`` or ``"0.001,0.01"``; ``axes`` as a mapping of a setting to its values)."""
         regs = tuple(r.strip() for r in regularizers.split(",")) if isinstance(regularizers, str) else \
             tuple(regularizers or ())
         if not regs:
@@ -65,7 +86,12 @@ class Grid:
                           for i, s in enumerate(_listed("sweep.seeds", seeds)))
         lrs = () if learning_rates is None else _values("sweep.learning_rates", learning_rates, low=0.0, low_open=True)
         ratio = checks.number("sweep.l1_ratio", l1_ratio, low=0.0, high=1.0)
-        return cls(regs, lam, rate_list, seed_list, lrs, ratio)
+        return cls(regs, lam, rate_list, seed_list, lrs, ratio, _axes(axes))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The further axes' names, outermost first."""
+        return tuple(name for name, _ in self.axes)
 
     @staticmethod
     def check_split(split):
@@ -75,15 +101,27 @@ class Grid:
                               "the best λ by validation data loss)")
 
     def points(self, base: ModelConfig) -> list[tuple[Point, ModelConfig]]:
-        """Every model of the grid, in a fixed order (regularizer, strength, learning rate, seed)."""
+        """Every model of the grid, in a fixed order (further axes, regularizer, strength, learning rate, seed)."""
         out = []
-        for kind in self.regularizers:
-            for strength in self.rates if kind == "dropout" else self.lambdas:
-                for lr in self.learning_rates or (base.learning_rate,):
-                    for seed in self.seeds:
-                        config = base.replace(learning_rate=lr, seed=seed, **self._settings(kind, strength))
-                        out.append((Point(len(out), kind, float(strength), float(lr), int(seed)), config))
+        for values in _product([values for _, values in self.axes]):
+            at = dict(zip(self.names, values))
+            settings = {k: v for k, v in at.items() if not k.startswith(DATA)}
+            try:
+                model = base.replace(**settings)
+            except ReglabError as err:
+                raise ReglabError(f"sweep.axes.{err.field}", err.value, err.allowed) from None
+            for kind in self.regularizers:
+                for strength in self.rates if kind == "dropout" else self.lambdas:
+                    for lr in self.learning_rates or (base.learning_rate,):
+                        for seed in self.seeds:
+                            config = model.replace(learning_rate=lr, seed=seed, **self._settings(kind, strength))
+                            out.append((Point(len(out), kind, float(strength), float(lr), int(seed), at), config))
         return out
+
+    def data_variants(self) -> list[dict]:
+        """Each distinct combination of the data axes' values (``[{}]`` without data axes), as data settings."""
+        data = [(name.removeprefix(DATA), values) for name, values in self.axes if name.startswith(DATA)]
+        return [dict(zip([k for k, _ in data], values)) for values in _product([v for _, v in data])]
 
     def _settings(self, kind, strength):
         if kind == "dropout":
@@ -96,14 +134,61 @@ class Grid:
         return {"kernel_regularizer": reg}
 
     def to_dict(self) -> dict:
-        return {"regularizers": list(self.regularizers), "lambdas": list(self.lambdas), "rates": list(self.rates),
-                "seeds": list(self.seeds), "learning_rates": list(self.learning_rates), "l1_ratio": self.l1_ratio}
+        out = {"regularizers": list(self.regularizers), "lambdas": list(self.lambdas), "rates": list(self.rates),
+               "seeds": list(self.seeds), "learning_rates": list(self.learning_rates), "l1_ratio": self.l1_ratio}
+        if self.axes:
+            out["axes"] = {name: list(values) for name, values in self.axes}
+        return out
 
 
 def point_name(point, learning_rates) -> str:
-    """A model's name in a sweep: ``l1(0.001) seed 2``, with its learning rate where the grid has several."""
+    """A model's name in a sweep: ``l1(0.001) seed 2``, with its learning rate where the grid has several and its
+    place on the further axes (``hidden [16, 16], data.n 50``)."""
     lr = f", lr {point.learning_rate:g}" if len(learning_rates) > 1 else ""
-    return f"{point.regularizer}({point.strength:.3g}){lr} seed {point.seed}"
+    axes = "".join(f", {name} {json.dumps(value)}" for name, value in point.axes.items())
+    return f"{point.regularizer}({point.strength:.3g}){lr}{axes} seed {point.seed}"
+
+
+def _product(lists):
+    """Every combination of one value from each list, the first list outermost (``[()]`` for no lists)."""
+    combos = [()]
+    for values in lists:
+        combos = [c + (v,) for c in combos for v in values]
+    return combos
+
+
+def _axes(axes) -> tuple:
+    """Checked further axes: a mapping (TOML's ``data.n = [...]`` arrives as ``{"data": {"n": [...]}}``) of a model
+    setting the grid does not set itself, or a data setting, to a non-empty list of distinct values."""
+    if axes is None:
+        return ()
+    if not isinstance(axes, dict):
+        raise ReglabError("sweep.axes", axes, "a table of setting -> list of values, e.g. {hidden = [[16], [64]]}")
+    flat = {}
+    for name, values in axes.items():
+        if name == "data" and isinstance(values, dict):
+            flat.update({f"{DATA}{k}": v for k, v in values.items()})
+        else:
+            flat[name] = values
+    out = []
+    for name, values in flat.items():
+        where = f"sweep.axes.{name}"
+        if name in OWN:
+            raise ReglabError(where, values, "a setting the grid does not set itself (it sets " + ", ".join(OWN)
+                              + " through regularizers, lambdas, rates, seeds and learning_rates)")
+        if not (name.startswith(DATA) and len(name) > len(DATA)) and name not in config_fields():
+            raise ReglabError(where, values, "a model setting (" + ", ".join(f for f in config_fields() if f not in
+                                                                            OWN) + ") or data.<setting>")
+        values = tuple(_listed(where, values))
+        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+            raise ReglabError(where, list(values), "distinct values")
+        out.append((name, tuple(_plain(v) for v in values)))
+    return tuple(out)
+
+
+def _plain(value):
+    """A value as JSON keeps it (tuples as lists), so a grid compares equal after a round trip through a file."""
+    return json.loads(json.dumps(value))
 
 
 def _listed(field, value):

@@ -11,7 +11,7 @@ from .errors import ReglabError
 from .grid import Grid
 
 TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot", "sweep")
-SWEEP_KEYS = ("regularizers", "lambdas", "rates", "seeds", "learning_rates", "l1_ratio", "chunk_size")
+SWEEP_KEYS = ("regularizers", "lambdas", "rates", "seeds", "learning_rates", "l1_ratio", "axes", "chunk_size")
 SPLIT_KEYS = ("validation_split", "split", "split_seed")
 PLOT_KEYS = ("xlim", "ylim")
 
@@ -34,8 +34,9 @@ class Study:
     chunk_size: int | None = None
     overrides: tuple = ()  # ((setting, value), ...) that with_overrides replaced in every model
 
-    def load_split(self) -> data.Split:
-        dataset = data.load(**self.data)
+    def load_split(self, changes=None) -> data.Split:
+        """The study's split; ``changes``: data settings replacing the [data] table's (a sweep's data axes)."""
+        dataset = data.load(**{**self.data, **(changes or {})})
         return data.split(dataset, self.validation_split, self.split, self.split_seed)
 
     def with_overrides(self, seed=None, epochs=None) -> "Study":

@@ -2,26 +2,31 @@
 its report.
 
     result = reglab.sweep("moons", regularizers=["l1", "l2"], lambdas={"start": 1e-5, "stop": 1e-1, "num": 16},
-                          seeds=4, learning_rate=0.01, epochs=2000)
-    result.frame                  # one row per model (reglab.load_sweep(result.out) reads the same from disk)
+                          seeds=4, learning_rate=0.01, epochs=2000,
+                          axes={"hidden": [[16, 16], [128, 128]], "data.n": [50, 100, 400]})
+    result.frame                  # one row per model, a column per axis (reglab.load(result.out) reads the same)
 """
 
 import hashlib
+import itertools
+import json
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import checks
+from . import data as datasets
 from .api import as_split, make_config, progress_bar, train
+from .errors import ReglabError
 from .files import write_atomic, written
-from .grid import Grid, point_name
+from .grid import DATA, Grid, point_name
 from .locks import claim
 from .results import SweepStore, boundary
 from .results.store import model_row
 
 DEFAULT_OUT = Path("reglab-out") / "sweep"
-EXECUTORS = ("auto", "threads", "vectorized")
+EXECUTORS = ("auto", "threads", "vectorized", "ray")
 
 
 @dataclass
@@ -33,60 +38,110 @@ class SweepResult:
     split: object
     seconds: float
     trained: int  # models trained by this call (the rest were found finished on disk)
+    grid: Grid = None
 
 
 def sweep(data="moons", *, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None,
-          l1_ratio=0.5, out=None, chunk_size=None, executor="auto", progress=True, report=True, validation_split=0.2,
-          split="keras", rerun="", title="Regularization path", **settings) -> SweepResult:
-    """Train every model of the grid (``reglab.grid.Grid``) on ``data``; ``settings`` are the base model's
-    ModelConfig fields. Finished chunks are saved as they complete; calling again with the same arguments and
-    ``out`` trains only what is missing. Returns a SweepResult."""
-    grid = Grid.build(regularizers, lambdas, rates, seeds, learning_rates, l1_ratio)
-    return run_grid(as_split(data, validation_split, split), make_config(**settings), grid, out=out,
-                    chunk_size=chunk_size, executor=executor, progress=progress, report=report, rerun=rerun,
-                    title=title)
+          l1_ratio=0.5, axes=None, out=None, chunk_size=None, executor="auto", address=None, progress=True,
+          report=True, validation_split=0.2, split="keras", rerun="", title="Regularization path",
+          **settings) -> SweepResult:
+    """Train every model of the grid (``reglab.grid.Grid``, with ``axes`` over further model or data settings) on
+    ``data`` (a name or a dict of ``reglab.data.load`` arguments where a data axis varies it; else also a Split, a
+    Dataset or an (X, y) pair); ``settings`` are the base model's ModelConfig fields. ``executor="ray"`` trains on
+    the Ray cluster at ``address`` (None: a local Ray runtime). Finished chunks are saved as they complete; calling
+    again with the same arguments and ``out`` trains only what is missing. Returns a SweepResult."""
+    grid = Grid.build(regularizers, lambdas, rates, seeds, learning_rates, l1_ratio, axes)
+    load = {"name": data} if isinstance(data, str) else dict(data) if isinstance(data, dict) else None
+    variant = None if load is None else \
+        (lambda changes: datasets.split(datasets.load(**{**load, **changes}), validation_split, split))
+    base_split = variant({}) if variant else as_split(data, validation_split, split)
+    return run_grid(base_split, make_config(**settings), grid, out=out, chunk_size=chunk_size, executor=executor,
+                    address=address, progress=progress, report=report, rerun=rerun, title=title, variant=variant)
 
 
-def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", progress=True, report=True, rerun="",
-             title="Regularization path") -> SweepResult:
+def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", address=None, progress=True,
+             report=True, rerun="", title="Regularization path", variant=None) -> SweepResult:
+    """Train ``grid`` over ``base`` on ``split``; a grid with data axes trains each model on ``variant(settings)``,
+    the Split of the data made with those settings (``settings``: e.g. ``{"n": 50}``)."""
     from .engine.runner import default_executor
 
     start = time.perf_counter()
     checks.choice("executor", executor, EXECUTORS)
     executor = default_executor() if executor == "auto" else executor
     chunk_size = checks.integer("chunk_size", chunk_size or (8 if executor == "threads" else 256))
-    grid.check_split(split)
+    splits = _variants(grid, split, variant)
+    for each in splits.values():
+        grid.check_split(each)
     points = grid.points(base)
-    chunks = [points[i:i + chunk_size] for i in range(0, len(points), chunk_size)]
+    chunks = _chunks(points, chunk_size)
     out = Path(out or DEFAULT_OUT)
     store = SweepStore(out)
     with claim(out), written(out):  # one process at a time writes a sweep folder
-        store.start(_manifest(split, base, grid, points, chunk_size))
+        store.start(_manifest(splits, base, grid, chunks, chunk_size))
         todo = [c for c in range(len(chunks)) if c not in store.finished()]
-        _train_chunks(store, {c: chunks[c] for c in todo}, split, executor, grid.learning_rates, progress,
-                      len(points) - sum(len(chunks[c]) for c in todo))
+        _train_chunks(store, {c: chunks[c] for c in todo}, splits, executor, address, grid.learning_rates,
+                      progress, len(points) - sum(len(chunks[c]) for c in todo))
         frame = store.frame()
         seconds = time.perf_counter() - start
         if report:
             from .explore.static_page import html, sweep_data
             from .views.sweep_report import sweep_files
 
-            for name, blob in sweep_files(store, split, frame, rerun or f"reglab sweep --out {out}", seconds,
+            shown = splits[_key(points[0][0].data)]  # the data of the first value of every axis
+            for name, blob in sweep_files(store, shown, frame, rerun or f"reglab sweep --out {out}", seconds,
                                           title).items():
                 write_atomic(store.folder / name, blob)
-            write_atomic(store.folder / "explorer.html", html(sweep_data(store.folder, split)))  # the page
-    return SweepResult(out, frame, split, seconds, sum(len(chunks[c]) for c in todo))
+            write_atomic(store.folder / "explorer.html", html(sweep_data(store.folder, shown)))  # the page
+    return SweepResult(out, frame, split, seconds, sum(len(chunks[c]) for c in todo), grid)
 
 
-def _train_chunks(store, chunks, split, executor, learning_rates, progress, done_before):
+def _chunks(points, size) -> list[list]:
+    """``points`` cut into chunks of at most ``size``, each within one combination of the further axes' values
+    (the axes vary outermost): a chunk's models share their weights' and histories' shapes, stacked on disk."""
+    chunks = []
+    for _, group in itertools.groupby(points, key=lambda pair: json.dumps(pair[0].axes, sort_keys=True)):
+        group = list(group)
+        chunks += [group[i:i + size] for i in range(0, len(group), size)]
+    return chunks
+
+
+def _key(settings) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in settings.items()))
+
+
+def _variants(grid, split, variant) -> dict:
+    """The Split of each data variant of ``grid``, by ``_key`` of its settings."""
+    variants = grid.data_variants()
+    if variants != [{}] and variant is None:
+        name = next(n for n in grid.names if n.startswith(DATA))
+        raise ReglabError(f"sweep.axes.{name}", dict(grid.axes)[name], "an axis over data named by its settings (a "
+                          "data-set name, or a [data] table), not over arrays given as they are")
+    out = {}
+    for settings in variants:
+        try:
+            out[_key(settings)] = variant(settings) if settings else split
+        except ReglabError as err:
+            key = err.field.removeprefix("data.")
+            field = f"sweep.axes.{DATA}{key}" if key in settings else f"sweep.axes ({err.field})"
+            raise ReglabError(field, err.value, err.allowed) from None
+        if out[_key(settings)].dataset.classes != split.dataset.classes:  # one store, one list of classes
+            name = next(n for n in grid.names if n.startswith(DATA))
+            raise ReglabError(f"sweep.axes.{name}", list(dict(grid.axes)[name]),
+                              f"data sets with the same classes ({list(split.dataset.classes)})")
+    return out
+
+
+def _train_chunks(store, chunks, splits, executor, address, learning_rates, progress, done_before):
     """Train every model of ``chunks`` (chunk id -> points) in one stream, no barrier between chunks (the cores
     never wait for a chunk's slowest model), writing each chunk as soon as its last model is done."""
     todo = [(chunk, point, config) for chunk, part in chunks.items() for point, config in part]
     left, done = {chunk: len(part) for chunk, part in chunks.items()}, {}
     named = [(point_name(point, learning_rates), config) for _, point, config in todo]
+    data = [splits[_key(point.data)] for _, point, _ in todo]
     bar = progress_bar("sweep", done_before + len(todo), done_before) if progress else None
+    options = {"address": address} if executor == "ray" else {}
     try:
-        with closing(train(named, split, executor=executor, window=boundary.window(split))) as trained:
+        with closing(train(named, data, executor=executor, window=boundary.window, **options)) as trained:
             for i, run in trained:
                 chunk, point, _ = todo[i]
                 done[point.index] = run
@@ -102,14 +157,19 @@ def _train_chunks(store, chunks, split, executor, learning_rates, progress, done
             bar.stop()
 
 
-def _manifest(split, base, grid, points, chunk_size) -> dict:
-    digest = hashlib.sha1()
-    for array in (split.X_train, split.y_train, split.X_val, split.y_val):
-        digest.update(array.tobytes())
-    d = split.dataset
-    return {"format": 1,
-            "data": {"name": d.name, "params": d.params, "validation_split": split.validation_split,
-                     "split": split.method, "n_train": len(split.y_train), "n_val": len(split.y_val),
-                     "sha1": digest.hexdigest()},
-            "classes": list(d.classes), "base": base.to_dict(), "grid": grid.to_dict(), "chunk_size": chunk_size,
-            "models": [{**p.__dict__, "chunk": i // chunk_size} for i, (p, _) in enumerate(points)]}
+def _manifest(splits, base, grid, chunks, chunk_size) -> dict:
+    def described(split):
+        digest = hashlib.sha1()
+        for array in (split.X_train, split.y_train, split.X_val, split.y_val):
+            digest.update(array.tobytes())
+        d = split.dataset
+        return {"name": d.name, "params": d.params, "validation_split": split.validation_split, "split": split.method,
+                "n_train": len(split.y_train), "n_val": len(split.y_val), "sha1": digest.hexdigest()}
+
+    first = splits[_key(chunks[0][0][0].data)]
+    out = {"format": 1, "data": described(first), "classes": list(first.dataset.classes), "base": base.to_dict(),
+           "grid": grid.to_dict(), "chunk_size": chunk_size,
+           "models": [{**p.to_dict(), "chunk": c} for c, part in enumerate(chunks) for p, _ in part]}
+    if len(splits) > 1:  # data axes: every variant, so that a rerun on other data is refused
+        out["data_variants"] = [described(s) for s in splits.values()]
+    return out

@@ -39,16 +39,6 @@ def compare(names=DATASETS, alphas=8, folds=5, epochs=100, hidden=(64, 64), batc
             penalty="l2", progress=None):
     """Rows of the comparison for each data set in ``names``: scikit-learn's grid and reglab's path over the same
     ``alphas`` (that many, log-spaced from 1e-5 to 10 in scikit-learn's units) and folds."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
-    from sklearn.neural_network import MLPClassifier as SkClassifier
-    from sklearn.neural_network import MLPRegressor as SkRegressor
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from .engine import runner  # noqa: F401  (JAX's import, about 1 s, is no more a fit's than scikit-learn's is)
-    from .sklearn import MLPClassifierCV, MLPRegressorCV, from_sklearn_alpha
-
     unknown = [n for n in names if n not in DATASETS]
     if unknown:
         raise ReglabError("data", unknown[0], "one of " + ", ".join(DATASETS))
@@ -57,31 +47,60 @@ def compare(names=DATASETS, alphas=8, folds=5, epochs=100, hidden=(64, 64), batc
               "max_iter": epochs, "random_state": 0}
     rows = []
     for name in names:
-        X, y, regression = _data(name)
-        cv = (KFold if regression else StratifiedKFold)(folds)
-        theirs = (SkRegressor if regression else SkClassifier)(**common, tol=0.0, n_iter_no_change=10**9)
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            search = GridSearchCV(make_pipeline(StandardScaler(), theirs), {theirs.__class__.__name__.lower()
-                                  + "__alpha": grid}, cv=cv, n_jobs=2).fit(X, y)
-        seconds = time.perf_counter() - start
-        rows.append({"data": name, "method": "scikit-learn grid", "score": float(search.best_score_),
-                     "alpha_sklearn": float(grid[search.best_index_]), "features": f"{X.shape[1]} of {X.shape[1]}",
-                     "seconds": seconds, "curve": search.cv_results_["mean_test_score"].tolist()})
-        ours = (MLPRegressorCV if regression else MLPClassifierCV)(
-            **common, penalty=penalty, cv=cv, alphas=[from_sklearn_alpha(a, batch_size, regression) for a in grid])
-        start = time.perf_counter()
-        path = make_pipeline(StandardScaler(), ours).fit(X, y)[-1]
-        seconds = time.perf_counter() - start
-        kept = int(path.get_support().sum())
-        rows.append({"data": name, "method": f"reglab path ({penalty})",
-                     "score": float(path.scores_.mean(axis=1)[path.best_index_]),
-                     "alpha_sklearn": float(grid[path.best_index_]), "features": f"{kept} of {X.shape[1]}",
-                     "seconds": seconds, "curve": path.scores_.mean(axis=1).tolist()})
+        rows += [grid_search(name, grid, folds, common), path(name, grid, folds, common, penalty)]
         if progress:
             progress(rows[-2:])
     return rows, grid
+
+
+def grid_search(name, grid, folds, common) -> dict:
+    """scikit-learn's side: ``GridSearchCV(n_jobs=2)`` over its own MLP's ``alpha`` in ``grid`` (``common``: the
+    MLP's settings), inputs standardized in a Pipeline; its row of the comparison."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, regression = _data(name)
+    theirs = (MLPRegressor if regression else MLPClassifier)(**common, tol=0.0, n_iter_no_change=10**9)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(make_pipeline(StandardScaler(), theirs), {theirs.__class__.__name__.lower()
+                              + "__alpha": grid}, cv=_folds(folds, regression), n_jobs=2).fit(X, y)
+    return {"data": name, "method": "scikit-learn grid", "score": float(search.best_score_),
+            "alpha_sklearn": float(grid[search.best_index_]), "features": f"{X.shape[1]} of {X.shape[1]}",
+            "seconds": time.perf_counter() - start, "curve": search.cv_results_["mean_test_score"].tolist()}
+
+
+def path(name, grid, folds, common, penalty="l2") -> dict:
+    """reglab's side: one ``MLPClassifierCV`` (``MLPRegressorCV``) over the same alphas, converted to reglab's
+    convention, and folds; its row of the comparison."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .engine import runner  # noqa: F401  (JAX's import, about 1 s, is no more a fit's than scikit-learn's is)
+    from .sklearn import MLPClassifierCV, MLPRegressorCV, from_sklearn_alpha
+
+    X, y, regression = _data(name)
+    batch = common["batch_size"]
+    ours = (MLPRegressorCV if regression else MLPClassifierCV)(
+        **common, penalty=penalty, cv=_folds(folds, regression),
+        alphas=[from_sklearn_alpha(a, batch, regression) for a in grid])
+    start = time.perf_counter()
+    fitted = make_pipeline(StandardScaler(), ours).fit(X, y)[-1]
+    seconds = time.perf_counter() - start
+    return {"data": name, "method": f"reglab path ({penalty})", "score": float(fitted.scores_.mean(axis=1)[
+            fitted.best_index_]), "alpha_sklearn": float(grid[fitted.best_index_]),
+            "features": f"{int(fitted.get_support().sum())} of {X.shape[1]}", "seconds": seconds,
+            "curve": fitted.scores_.mean(axis=1).tolist()}
+
+
+def _folds(k, regression):
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    return (KFold if regression else StratifiedKFold)(k)
 
 
 def run(out=None, progress=None, **settings) -> TabularResult:

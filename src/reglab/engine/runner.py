@@ -9,7 +9,7 @@ one shape share one compiled program, with per-model hyperparameters and data as
 training sets take the same number of batches per epoch (the folds of a cross-validation, say) share it even when
 their row counts differ: their data are padded to the largest, with counts that keep padding out of every figure.
 
-An executor (``threads`` on the CPU, ``vectorized`` on an accelerator) is a callable ``(tasks, cancelled, ahead) ->
+An executor (``threads`` on the CPU, ``vectorized`` on an accelerator, ``ray`` on a cluster) is a callable ``(tasks, cancelled, ahead) ->
 iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything more and ``ahead`` tasks whose
 programs it may compile in advance; a new one (Ray, say) is one entry in ``EXECUTORS``. Setting ``cancel`` (from
 any thread), or leaving the loop (``break``, an exception, Ctrl-C), starts no further compile or model; models
@@ -134,23 +134,31 @@ def _tasks(jobs) -> list[_Task]:
     sizes = {}
     for _, program, _ in planned:
         sizes.setdefault(shape(program), set()).add((program.n_train, program.n_val))
-    tasks = []
+    tasks, arrays = [], {}  # jobs on one Split share its (padded) arrays: one copy to hold, or to send a cluster
     for job, program, hparams in planned:
         group = sizes[shape(program)]
         n_train, n_val = max(t for t, _ in group), max(v for _, v in group)
-        s = job.data
-        data = {"X_train": _pad(s.X_train, n_train), "y_train": _pad(s.y_train, n_train),
-                "X_val": _pad(s.X_val, n_val), "y_val": _pad(s.y_val, n_val)}
         padded = group != {(n_train, n_val)}
-        if padded:
-            data["n_train"] = np.int32(len(s.y_train))
-        if padded or program.weighted:  # padding rows weigh 0
-            data["w_train"] = _pad(_weights(s.w_train, len(s.y_train)), n_train)
-            data["w_val"] = _pad(_weights(s.w_val, len(s.y_val)), n_val)
-        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=padded or program.weighted,
+        weighted = padded or program.weighted  # padding rows weigh 0
+        key = (id(job.data), n_train, n_val, padded, weighted)
+        if key not in arrays:
+            arrays[key] = _data(job.data, n_train, n_val, padded, weighted)
+        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=weighted,
                           snapshots=job.snapshots, figures=job.figures)
-        tasks.append(_Task(job, program, (hparams, data)))
+        tasks.append(_Task(job, program, (hparams, arrays[key])))
     return tasks
+
+
+def _data(s, n_train, n_val, padded, weighted) -> dict:
+    """The arrays a program takes of Split ``s``, padded to ``n_train`` and ``n_val`` rows."""
+    data = {"X_train": _pad(s.X_train, n_train), "y_train": _pad(s.y_train, n_train),
+            "X_val": _pad(s.X_val, n_val), "y_val": _pad(s.y_val, n_val)}
+    if padded:
+        data["n_train"] = np.int32(len(s.y_train))
+    if weighted:
+        data["w_train"] = _pad(_weights(s.w_train, len(s.y_train)), n_train)
+        data["w_val"] = _pad(_weights(s.w_val, len(s.y_val)), n_val)
+    return data
 
 
 def _weights(w, n):
@@ -234,13 +242,21 @@ def vectorized(tasks, cancelled, ahead=(), chunk=256) -> Iterator[tuple[_Task, T
                 yield task, _trained(jax.tree.map(lambda a: a[i], out), compile_seconds if i == 0 else 0.0, seconds)
 
 
-EXECUTORS = {"threads": threads, "vectorized": vectorized}
+def ray(tasks, cancelled, ahead=(), **options) -> Iterator[tuple[_Task, Trained]]:
+    """Each task a Ray task on a cluster's workers (engine/ray_executor.py; ``address``, ``in_flight``)."""
+    from .ray_executor import ray as on_ray
+
+    return on_ray(tasks, cancelled, ahead, **options)
+
+
+EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}
 
 
 def run(jobs, executor="auto", cancel: threading.Event | None = None, ahead=(),
         **options) -> Iterator[tuple[Job, Trained]]:
     """Train ``jobs``; yield ``(job, trained)`` in the order they finish. ``executor``: ``auto`` (threads on the
-    CPU, vectorized elsewhere) or a name in EXECUTORS; ``options`` go to it (``workers``, ``chunk``). ``ahead``:
+    CPU, vectorized elsewhere) or a name in EXECUTORS; ``options`` go to it (``workers``, ``chunk``, ``address``,
+    ``in_flight``). ``ahead``:
     jobs not to train but whose programs to compile while these train, for a later call (a path's refit, whose
     strength the path chooses), where the executor compiles in the background."""
     cancelled = (lambda: False) if cancel is None else cancel.is_set

@@ -23,15 +23,16 @@ MARK = "<!-- reglab explorer: a page reglab wrote; reglab may replace it -->"
 def sweep_data(folder, split=None) -> dict:
     """The scenes and models of the sweep in ``folder``, one scene per path (``family``); ``split``: its data (else
     loaded again as its ``sweep.json`` says)."""
-    from ..results import SweepStore
+    from ..results import SweepStore, first_corner
 
     store = SweepStore(folder)
-    d = store.manifest()["data"]
+    manifest = store.manifest()
+    d = manifest["data"]  # with further axes: the data of their first values, where the page's models come from
     if split is None:
         split = datasets.split(datasets.load(d["name"], **d["params"]), d["validation_split"], d["split"])
     dataset = split.dataset
     plane = payload.Plane(split)
-    frame = store.frame()
+    frame = first_corner(store.frame(), list(manifest["grid"].get("axes", {})))
     families = []
     for family, part in frame.groupby("family", sort=False):
         part = part[~part["diverged"]].sort_values(["strength", "seed"])

@@ -3,7 +3,7 @@ without JAX."""
 
 from .metrics import NEAR_ZERO, effective_architecture, kernel_fractions, layer_stats, live_units
 from .run import Run
-from .store import SweepStore, load_sweep
+from .store import SweepStore, first_corner, load, load_sweep
 
-__all__ = ["Run", "SweepStore", "load_sweep", "layer_stats", "kernel_fractions", "effective_architecture", "live_units",
-           "NEAR_ZERO"]
+__all__ = ["Run", "SweepStore", "load", "load_sweep", "first_corner", "layer_stats", "kernel_fractions",
+           "effective_architecture", "live_units", "NEAR_ZERO"]

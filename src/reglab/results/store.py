@@ -111,7 +111,7 @@ class SweepStore:
             with np.load(folder / "history.npz") as h:
                 epochs = np.arange(1, h["data_loss"].shape[1] + 1)
                 for j, row in enumerate(chunk_rows):
-                    point = {k: row["point"][k] for k in POINT_COLUMNS}
+                    point = {**{k: row["point"][k] for k in POINT_COLUMNS}, **_axes(row["point"])}
                     frames.append(pd.DataFrame({**point, "diverged": row["diverged"], "epoch": epochs,
                                                 **{k: h[k][j] for k in h.files}}))
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -123,7 +123,7 @@ class SweepStore:
 def model_row(point, run, chunk) -> dict:
     """What a sweep keeps of one model (a row of ``models.json``); a diverged model's final figures are NaN."""
     diverged, layers = run.diverged, run.layer_stats()
-    return {"index": point.index, "name": run.name, "chunk": chunk, "point": point.__dict__,
+    return {"index": point.index, "name": run.name, "chunk": chunk, "point": point.to_dict(),
             "config": run.config.to_dict(), "diverged": diverged,
             "final": {k: (float("nan") if diverged else v) for k, v in run.final.items()},
             "kernel_fractions": kernel_fractions(layers), "layers": layers,
@@ -131,13 +131,28 @@ def model_row(point, run, chunk) -> dict:
 
 
 def frame_from_rows(rows, several_lrs=False):
-    """The per-model DataFrame from ``models.json`` rows (see ``SweepStore.frame``)."""
+    """The per-model DataFrame from ``models.json`` rows (see ``SweepStore.frame``): a column per further axis of
+    the grid, after the point's own (a list value such as a width, [16, 16], as a tuple)."""
     import pandas as pd
 
-    return pd.DataFrame([{**{k: r["point"][k] for k in POINT_COLUMNS}, "family": _family(r["point"], several_lrs),
-                          "name": r["name"], "diverged": r["diverged"], **r["final"], **r["kernel_fractions"],
-                          **r.get("info", {}), "train_seconds": r["train_seconds"], "chunk": r["chunk"]}
-                         for r in rows])
+    return pd.DataFrame([{**{k: r["point"][k] for k in POINT_COLUMNS}, **_axes(r["point"]),
+                          "family": _family(r["point"], several_lrs), "name": r["name"], "diverged": r["diverged"],
+                          **r["final"], **r["kernel_fractions"], **r.get("info", {}),
+                          "train_seconds": r["train_seconds"], "chunk": r["chunk"]} for r in rows])
+
+
+def _axes(point) -> dict:
+    """A point's further axes, lists as tuples (a table's cells must be hashable to group by)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in point.get("axes", {}).items()}
+
+
+def first_corner(frame, names):
+    """The rows at the first value of every further axis ``names`` (the grid's order): the plain λ path of the
+    sweep's first data and network."""
+    for name in names:
+        first = frame[name].iloc[0] if len(frame) else None
+        frame = frame[frame[name].map(lambda v, first=first: v == first)]
+    return frame
 
 
 def _family(point, several_lrs) -> str:
@@ -148,3 +163,14 @@ def _family(point, several_lrs) -> str:
 def load_sweep(path, per: str = "model"):
     """``reglab.load_sweep(path)``: a sweep folder as a pandas DataFrame (see ``SweepStore.frame``); needs no JAX."""
     return SweepStore(path).frame(per)
+
+
+def load(path, per: str = "model"):
+    """``reglab.load(path)``: what reglab wrote there, read without JAX: a sweep folder (``sweep.json``) as its
+    DataFrame (``load_sweep``), a run folder (``run.json``) as its Run."""
+    folder = Path(path)
+    if (folder / "sweep.json").is_file():
+        return load_sweep(folder, per)
+    if (folder / "run.json").is_file():
+        return Run.load(folder)
+    raise ReglabError("path", str(path), "a folder reglab wrote: a sweep (with sweep.json) or a run (with run.json)")

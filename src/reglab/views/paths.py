@@ -8,20 +8,23 @@ from .style import TRAIN_COLOR, VAL_COLOR, grid, log_x, log_y
 DIVERGED_COLOR = "#c0392b"
 
 
-def best_rows(frame) -> list[dict]:
-    """Per path (``family``: the regularizer, and the learning rate where there are several): the strength with
-    the lowest mean validation data loss over seeds, and its figures."""
+def best_rows(frame, by=()) -> list[dict]:
+    """Per path (``family``: the regularizer, and the learning rate where there are several; and each combination
+    of the further axes ``by``, whose values the rows carry): the strength with the lowest mean validation data
+    loss over seeds, and its figures."""
     rows = []
-    for kind, part in frame.groupby("family", sort=False):
+    for key, part in frame.groupby(["family", *by], sort=False):
+        kind, at = key[0], dict(zip(by, key[1:]))
         ok = part[~part["diverged"]]
         if ok.empty:
-            rows.append({"family": kind, "strength": float("nan"), "seeds": 0, "diverged": int(part["diverged"].sum())})
+            rows.append({"family": kind, **at, "strength": float("nan"), "seeds": 0,
+                         "diverged": int(part["diverged"].sum())})
             continue
         columns = ["val_data_loss", "val_accuracy", "data_loss", "accuracy", "zeros", "below_1e-3"]
         stats = ok.groupby("strength")[columns]
         mean, std = stats.mean(), stats.std().fillna(0.0)
         best = mean["val_data_loss"].idxmin()
-        rows.append({"family": kind, "strength": float(best), "seeds": int((ok["strength"] == best).sum()),
+        rows.append({"family": kind, **at, "strength": float(best), "seeds": int((ok["strength"] == best).sum()),
                      "val_data_loss": mean.loc[best, "val_data_loss"],
                      "val_data_loss_sd": std.loc[best, "val_data_loss"],
                      "val_accuracy": mean.loc[best, "val_accuracy"], "data_loss": mean.loc[best, "data_loss"],

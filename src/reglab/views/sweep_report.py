@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 
+from ..results.store import first_corner
+from .axes import label, plot_axes_path, plot_best_by_axis
 from .paths import best_rows, plot_boundary_path, plot_path, plot_sparsity_path
 from .regions import plot_decision_regions
 from .report import html_figure, html_table, page, versions
@@ -19,24 +21,38 @@ BEST_COLUMNS = [("family", "regularizer", "{}"), ("strength", "best λ / rate", 
 
 
 def sweep_files(store, split, frame, rerun, seconds, title="Regularization path") -> dict[str, bytes]:
-    """``report.html``, ``path.png``, ``sparsity.png`` and ``thumbnails.png`` of the sweep in ``store``."""
-    figures = [("path.png", "Data loss and accuracy against strength: the line is the mean over seeds, the band the "
-                "range from the lowest to the highest seed; the dashed line marks the lowest mean validation data "
-                "loss.", png_bytes(plot_path(frame))),
-               ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against strength.",
-                png_bytes(plot_sparsity_path(frame)))]
-    if "boundary_length" in frame:
+    """``report.html``, ``path.png``, ``sparsity.png`` and ``thumbnails.png`` of the sweep in ``store``; with
+    further axes, also ``axes_path.png`` and ``best_by_axis.png``, and the other figures at the first value of
+    every axis (``split``: that corner's data)."""
+    names = list(store.manifest()["grid"].get("axes", {}))
+    corner = first_corner(frame, names)
+    at = "" if not names else " At " + ", ".join(label(n, corner[n].iloc[0]) for n in names) + "."
+    figures = []
+    if names:
+        rest = ", ".join(names[1:]) or "regularizer"
+        figures += [("axes_path.png", f"Validation data loss against strength, per regularizer and {names[0]}: a "
+                     f"line per {rest} (mean over seeds), its lowest point circled.",
+                     png_bytes(plot_axes_path(frame, names))),
+                    ("best_by_axis.png", "How the best strength (lowest mean validation data loss over seeds) moves "
+                     "with each axis: a line per value of the other axes.",
+                     png_bytes(plot_best_by_axis(frame, names)))]
+    figures += [("path.png", "Data loss and accuracy against strength: the line is the mean over seeds, the band the "
+                 "range from the lowest to the highest seed; the dashed line marks the lowest mean validation data "
+                 "loss." + at, png_bytes(plot_path(corner))),
+                ("sparsity.png", "Share of kernel weights exactly zero and below 1e-3 against strength." + at,
+                 png_bytes(plot_sparsity_path(corner)))]
+    if "boundary_length" in corner:
         figures.append(("boundary.png", "Length of the decision boundary (P = 0.5, inside the plotting window) "
-                        "against strength: mean over seeds and the seeds' range.",
-                        png_bytes(plot_boundary_path(frame))))
-    picks = _thumbnail_indices(frame) if split.X_train.shape[1] == 2 else []
+                        "against strength: mean over seeds and the seeds' range." + at,
+                        png_bytes(plot_boundary_path(corner))))
+    picks = _thumbnail_indices(corner) if split.X_train.shape[1] == 2 else []
     if picks:
-        ncols = max(frame.loc[frame["index"].isin(picks)].groupby("family").size())
-        shown = frame.set_index("index").loc[picks]
+        ncols = max(corner.loc[corner["index"].isin(picks)].groupby("family").size())
+        shown = corner.set_index("index").loc[picks]
         fig = plot_thumbnails([store.run(i) for i in picks], split, int(ncols),
                               [f"{kind} {strength:.3g}" for kind, strength in zip(shown["family"], shown["strength"])])
         figures.append(("thumbnails.png", "Decision regions of the first seed from the smallest strength to the "
-                        "largest (overfit to underfit), per regularizer; circles train, triangles validate.",
+                        "largest (overfit to underfit), per regularizer; circles train, triangles validate." + at,
                         png_bytes(fig)))
     d = split.dataset
     summary = (f"{d.name} {d.params}: {len(split.y_train)} train / {len(split.y_val)} validation "
@@ -65,10 +81,13 @@ def _thumbnail_indices(frame, per_kind=6):
 
 def render_sweep(title, data_summary, frame, figures, manifest, versions, rerun, seconds) -> str:
     """``frame``: the per-model table; ``figures``: (file name, caption, PNG bytes)."""
-    rows = [r for r in best_rows(frame) if r["seeds"]]
+    names = list(manifest["grid"].get("axes", {}))
+    rows = [{**r, **{n: label("", r[n]).strip() for n in names}} for r in best_rows(frame, names) if r["seeds"]]
     diverged = frame[frame["diverged"]]
-    parts = ["<h2>Best strength per regularizer</h2><p>The lowest mean validation data loss over seeds "
-             "(cross-entropy alone, penalty excluded).</p>", html_table(rows, BEST_COLUMNS)]
+    columns = BEST_COLUMNS[:1] + [(n, n, "{}") for n in names] + BEST_COLUMNS[1:]
+    each = " and each combination of " + ", ".join(names) if names else ""
+    parts = [f"<h2>Best strength per regularizer{each}</h2><p>The lowest mean validation data loss over seeds "
+             "(cross-entropy alone, penalty excluded).</p>", html_table(rows, columns)]
     parts += [html_figure(*figure) for figure in figures]
     if len(diverged):
         parts.append("<h2>Diverged models</h2><p>" + ", ".join(html.escape(n) for n in diverged["name"]) + "</p>")
