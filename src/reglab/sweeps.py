@@ -68,7 +68,8 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", addr
     start = time.perf_counter()
     checks.choice("executor", executor, EXECUTORS)
     executor = default_executor() if executor == "auto" else executor
-    chunk_size = checks.integer("chunk_size", chunk_size or (8 if executor == "threads" else 256))
+    # a chunk is what a kill can lose; a cluster writes many, a vectorized chunk is one program's batch
+    chunk_size = checks.integer("chunk_size", chunk_size or {"threads": 8, "ray": 64}.get(executor, 256))
     splits = _variants(grid, split, variant)
     for each in splits.values():
         grid.check_split(each)

@@ -1,0 +1,97 @@
+"""The runner's executor on a Ray cluster (``run(jobs, executor="ray", address=...)``): each model is a Ray task
+on a worker process that stays alive between tasks and keeps the programs it compiled (the runner's own
+``_COMPILED``, in the worker); each distinct data set goes to the object store once; a task is a pure function of
+its program, hyperparameters and data, so Ray's retry of a task whose worker died repeats nothing that counts.
+Results come back to the caller, which writes them (a sweep's driver writes its store as with any executor).
+
+Each worker runs on one core of its node, as the threads executor runs one program per core: unpinned, two worker
+processes' XLA thread pools contend for the same cores and each model trained 1.4-1.7x slower on the 2-core
+machine. A worker claims the first free core with a lock file per core in the node's temporary folder (released
+when its process ends, so a restarted worker finds it), before JAX starts its threads; where every core is claimed
+it stays unpinned.
+
+``address``: None starts a local Ray runtime for this call and stops it after (``ray.init(address="local")``: a
+stale cluster address left in Ray's temp folder cannot make it hang); ``"auto"`` or ``"HOST:PORT"`` joins a running
+cluster and leaves it running. Where the caller has connected already (``ray.is_initialized()``), its connection
+is used and kept. Needs ``pip install "reglab[ray]"``.
+"""
+
+import fcntl
+import os
+import tempfile
+import time
+
+from ..errors import ReglabError
+
+RETRIES = 3  # a task whose worker dies (a lost node, SIGKILL, the OOM killer) runs again, up to this many times
+_CORE = []  # this worker's claim: [the open, locked file of its core] once claimed (or None: all were taken)
+
+
+def _claim_a_core():
+    """Pin this process to the first core no other reglab worker on the node holds (see the module's note)."""
+    if _CORE:
+        return
+    _CORE.append(None)
+    for core in sorted(os.sched_getaffinity(0)):
+        handle = open(os.path.join(tempfile.gettempdir(), f"reglab-core-{core}.lock"), "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        os.sched_setaffinity(0, {core})  # threads started from here on (XLA's) inherit it
+        _CORE[0] = handle
+        return
+
+
+def train_model(program, hparams, data):
+    """One model, in a Ray worker (its process is titled ``ray::train_model`` while it runs): the single-model
+    program (compiled once per worker process), as the threads executor trains it."""
+    _claim_a_core()
+    import jax
+
+    from .runner import _COMPILED, _trained
+
+    compiled, seconds = _COMPILED.get("one", program, (hparams, data))
+    start = time.perf_counter()
+    out = jax.block_until_ready(compiled(hparams, data))
+    return _trained(out, seconds, time.perf_counter() - start)
+
+
+def ray(tasks, cancelled, ahead=(), address=None, in_flight=None):
+    """Yield ``(task, Trained)`` as Ray tasks finish; at most ``in_flight`` (default: twice the cluster's CPUs)
+    submitted at a time, so a grid of any size holds only that many specifications and results at once. Leaving
+    the loop cancels what has not finished; a runtime this call started is stopped."""
+    try:
+        import ray as ray_
+    except ImportError:
+        raise ReglabError("executor", "ray", 'threads or vectorized; or install Ray: pip install "reglab[ray]"') \
+            from None
+    started = not ray_.is_initialized()
+    if started:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        ray_.init(address=address or "local", include_dashboard=False, log_to_driver=False)
+    remote = ray_.remote(num_cpus=1, max_retries=RETRIES)(train_model)
+    pending, stored = {}, {}
+    try:
+        limit = in_flight or 2 * max(1, int(ray_.cluster_resources().get("CPU", 1)))
+        queue = iter(tasks)
+        while True:
+            while len(pending) < limit and not cancelled():
+                task = next(queue, None)
+                if task is None:
+                    break
+                hparams, data = task.args
+                if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
+                    stored[id(data)] = ray_.put(data)
+                pending[remote.remote(task.program, hparams, stored[id(data)])] = task
+            if not pending:
+                return
+            done, _ = ray_.wait(list(pending), num_returns=1)
+            task = pending.pop(done[0])
+            yield task, ray_.get(done[0])
+    finally:
+        for ref in pending:
+            ray_.cancel(ref)
+        if started:
+            ray_.shutdown()

@@ -1,0 +1,128 @@
+"""The runner's Ray executor on a real local Ray runtime and on a two-node cluster simulated with Ray's own
+``ray.cluster_utils.Cluster``: the same table as the threads executor, a SIGKILLed worker, a killed driver. Each
+test starts and stops the Ray processes it uses; Ray's files (its session folder, its authentication token) go to
+a temporary home."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+
+import reglab
+from reglab import data
+from reglab.results import SweepStore
+
+ray = pytest.importorskip("ray")  # the test extra installs it: never skipped in CI
+# Ray starts its processes with subprocess (fork, then exec at once), which JAX's warning about fork does not concern
+pytestmark = pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
+
+SETTINGS = {"hidden": (16,), "activation": "tanh", "learning_rate": 0.01, "epochs": 300}
+GRID = {"regularizers": ["l1", "l2"], "lambdas": [1e-4, 1e-3, 1e-2], "seeds": 4}  # 24 models, 3 chunks of 8
+COLUMNS = ["index", "regularizer", "strength", "seed", "data_loss", "val_data_loss", "accuracy", "val_accuracy",
+           "penalty", "zeros"]
+
+
+@pytest.fixture(scope="module")
+def ray_home():
+    """A short temporary HOME, RAY_TMPDIR and TMPDIR (the workers' core locks) for the Ray processes (Unix socket
+    paths must stay short); usage statistics off."""
+    home = tempfile.mkdtemp(prefix="rg-")
+    saved = {k: os.environ.get(k) for k in ("HOME", "RAY_TMPDIR", "TMPDIR", "RAY_USAGE_STATS_ENABLED")}
+    os.environ.update(HOME=home, RAY_TMPDIR=home, TMPDIR=home, RAY_USAGE_STATS_ENABLED="0")
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    subprocess.run(["rm", "-rf", home])
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory):
+    """The threads executor's table of the grid: what every Ray run must give, bit for bit."""
+    out = tmp_path_factory.mktemp("threads") / "s"
+    return reglab.sweep(data.split(data.moons()), **GRID, executor="threads", out=out, progress=False,
+                        report=False, **SETTINGS).frame[COLUMNS]
+
+
+@pytest.fixture
+def cluster(ray_home):
+    """Two nodes of one CPU each (a head and a worker node), on this machine."""
+    from ray.cluster_utils import Cluster
+
+    two = Cluster(initialize_head=True, head_node_args={"num_cpus": 1}, shutdown_at_exit=False)
+    two.add_node(num_cpus=1)
+    two.wait_for_nodes()
+    yield two
+    two.shutdown()
+
+
+def test_a_sweep_on_a_local_ray_runtime_gives_the_threads_executors_table(ray_home, expected, tmp_path):
+    result = reglab.sweep(data.split(data.moons()), **GRID, executor="ray", out=tmp_path / "s", progress=False,
+                          report=False, **SETTINGS)
+    assert result.frame[COLUMNS].equals(expected)
+    assert not ray.is_initialized()  # the runtime this sweep started is stopped
+
+
+def _busy_workers():
+    """The processes of Ray workers inside a model now (Ray titles them ``ray::train_model``), from /proc."""
+    busy = []
+    for entry in os.scandir("/proc"):
+        try:
+            if entry.name.isdigit() and open(f"/proc/{entry.name}/cmdline", "rb").read().startswith(b"ray::train_"):
+                busy.append(int(entry.name))
+        except OSError:  # gone meanwhile
+            pass
+    return busy
+
+
+def test_a_two_node_cluster_gives_the_same_table_when_a_worker_is_killed_mid_sweep(cluster, expected, tmp_path):
+    killed, done = [], threading.Event()
+
+    def kill_one_worker():  # SIGKILL the first worker seen inside a model, compiling or training it
+        while not (killed or done.is_set()):
+            for pid in _busy_workers()[:1]:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    try:
+        result = reglab.sweep(data.split(data.moons()), **GRID, executor="ray", address=cluster.address,
+                              out=tmp_path / "s", progress=False, report=False, **SETTINGS)
+    finally:
+        done.set()
+        killer.join()
+    assert len(killed) == 1, "no worker was seen inside a model"
+    assert not ray.is_initialized()  # the driver left the cluster, which runs on
+    assert result.frame[COLUMNS].equals(expected)  # the killed worker's model was trained again, the same
+
+
+def test_a_killed_driver_is_finished_by_running_it_again(cluster, tmp_path):
+    spec, out = tmp_path / "grid.toml", tmp_path / "s"  # 2000 epochs: the driver is killed while models train
+    spec.write_text('[data]\nname = "moons"\n[defaults]\nhidden = [16]\nactivation = "tanh"\nlearning_rate = 0.01\n'
+                    'epochs = 2000\n[sweep]\nregularizers = ["l1", "l2"]\nlambdas = [1e-4, 1e-3, 1e-2]\nseeds = 4\n'
+                    'chunk_size = 8\n')
+    args = [sys.executable, "-m", "reglab", "sweep", str(spec), "--out", str(out), "--executor", "ray", "--address",
+            cluster.address]
+    driver = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 180
+    while not (out / "chunks" / "00000").exists():  # the first chunk written: kill the driver
+        assert driver.poll() is None and time.time() < deadline, driver.communicate()[1]
+        time.sleep(0.005)
+    driver.kill()
+    driver.wait()
+    finished = SweepStore(out).finished()
+    assert 0 < len(finished) < 3
+    again = subprocess.run(args, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"(24 models, {24 - 8 * len(finished)} trained now)" in again.stdout  # only what was missing
+    reference = reglab.sweep(data.split(data.moons()), **GRID, executor="threads", out=tmp_path / "t", progress=False,
+                             report=False, **{**SETTINGS, "epochs": 2000})
+    assert reglab.load(out)[COLUMNS].equals(reference.frame[COLUMNS])
