@@ -24,7 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:Runtime
 SETTINGS = {"hidden": (16,), "activation": "tanh", "learning_rate": 0.01, "epochs": 300}
 GRID = {"regularizers": ["l1", "l2"], "lambdas": [1e-4, 1e-3, 1e-2], "seeds": 4}  # 24 models, 3 chunks of 8
 COLUMNS = ["index", "regularizer", "strength", "seed", "data_loss", "val_data_loss", "accuracy", "val_accuracy",
-           "penalty", "zeros"]
+           "penalty", "zeros", "boundary_length"]  # the boundary: measured in the Ray workers
 
 
 @pytest.fixture(scope="module")

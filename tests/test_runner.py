@@ -129,3 +129,17 @@ def test_jobs_ahead_compile_while_others_train_and_a_later_run_finds_them(cancer
     assert list(trained) == ["now"] and runner._COMPILED.compiles - before == 2  # the one ahead compiled, untrained
     (_, done), = run([Job(later, cancer_folds[1])], executor="threads")
     assert done.compile_seconds == 0.0 and runner._COMPILED.compiles - before == 2
+
+
+def _first_kernel_norm(params):
+    return {"norm": float(np.linalg.norm(params[0]["kernel"]))}
+
+
+@pytest.mark.parametrize("executor", ["threads", "vectorized"])
+def test_a_jobs_after_function_sees_its_trained_params_where_it_trained(cancer_folds, executor):
+    jobs = [Job(ModelConfig(hidden=(8,), epochs=3, seed=s), cancer_folds[0], s, after=_first_kernel_norm)
+            for s in range(2)]
+    for job, trained in run(jobs, executor=executor):
+        assert trained.extra == _first_kernel_norm(trained.params)
+    (_, plain), = run([Job(ModelConfig(hidden=(8,), epochs=3), cancer_folds[0])])
+    assert plain.extra == {}

@@ -13,6 +13,7 @@ import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import data as datasets
@@ -153,15 +154,20 @@ def train(named, split, progress=False, executor="auto", window=None, snapshots=
     Job, run = _engine()
     splits = split if isinstance(split, (list, tuple)) else [split] * len(named)
     bar = progress_bar("training", len(named)) if progress else None
+
+    def measured(config, data):  # the boundary is measured where the model trained (a Ray worker, say)
+        if window is None or not boundary.applies(data):
+            return None
+        return partial(boundary.measure_params, config, data.dataset.classes, window(data) if callable(window) else
+                       window)
+
     try:
-        jobs = [Job(config, splits[i], i, snapshots) for i, (_, config) in enumerate(named)]
+        jobs = [Job(config, splits[i], i, snapshots, after=measured(config, splits[i]))
+                for i, (_, config) in enumerate(named)]
         for job, t in run(jobs, executor, cancel, **options):
             name, config = named[job.tag]
-            data = job.data
-            run = Run(name, config, t.history, t.params, data.dataset.classes, t.compile_seconds, t.train_seconds,
-                      t.info, t.snapshots)
-            if window is not None and boundary.applies(data):
-                run.extra.update(boundary.measure(run, window(data) if callable(window) else window))
+            run = Run(name, config, t.history, t.params, job.data.dataset.classes, t.compile_seconds,
+                      t.train_seconds, {**t.info, **t.extra}, t.snapshots)
             yield job.tag, run
             if bar:
                 bar.advance(bar.task_ids[0])

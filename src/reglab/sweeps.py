@@ -147,8 +147,8 @@ def _train_chunks(store, chunks, splits, executor, address, learning_rates, prog
                 chunk, point, _ = todo[i]
                 done[point.index] = run
                 left[chunk] -= 1
-                if not left[chunk]:
-                    pairs = [(p, done[p.index]) for p, _ in chunks[chunk]]
+                if not left[chunk]:  # written, its models leave memory: a driver holds only unfinished chunks
+                    pairs = [(p, done.pop(p.index)) for p, _ in chunks[chunk]]
                     store.write_chunk(chunk, [model_row(p, r, chunk) for p, r in pairs],
                                       [r.recorded for _, r in pairs], [r.params for _, r in pairs])
                 if bar:

@@ -20,6 +20,7 @@ import fcntl
 import os
 import tempfile
 import time
+from dataclasses import replace
 
 from ..errors import ReglabError
 
@@ -44,7 +45,7 @@ def _claim_a_core():
         return
 
 
-def train_model(program, hparams, data):
+def train_model(program, hparams, data, job):
     """One model, in a Ray worker (its process is titled ``ray::train_model`` while it runs): the single-model
     program (compiled once per worker process), as the threads executor trains it."""
     _claim_a_core()
@@ -55,7 +56,7 @@ def train_model(program, hparams, data):
     compiled, seconds = _COMPILED.get("one", program, (hparams, data))
     start = time.perf_counter()
     out = jax.block_until_ready(compiled(hparams, data))
-    return _trained(out, seconds, time.perf_counter() - start)
+    return _trained(out, seconds, time.perf_counter() - start).finished(job)
 
 
 def ray(tasks, cancelled, ahead=(), address=None, in_flight=None):
@@ -84,7 +85,8 @@ def ray(tasks, cancelled, ahead=(), address=None, in_flight=None):
                 hparams, data = task.args
                 if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
                     stored[id(data)] = ray_.put(data)
-                pending[remote.remote(task.program, hparams, stored[id(data)])] = task
+                job = replace(task.job, data=None)  # its data travel once, in the object store
+                pending[remote.remote(task.program, hparams, stored[id(data)], job)] = task
             if not pending:
                 return
             done, _ = ray_.wait(list(pending), num_returns=1)

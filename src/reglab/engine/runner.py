@@ -23,7 +23,7 @@ import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import jax
@@ -48,13 +48,16 @@ class Job:
     """One model to train: its ``config``, its ``data`` (a Split) and the caller's ``tag``; ``snapshots``: keep the
     params after about this many evenly spaced epochs too (``Trained.snapshots``); ``figures=False``: record the
     data loss alone (NaN for the other figures, unless early stopping watches them), for a model only its final
-    weights are asked of (a cross-validation fold's, say): about a third less work per step."""
+    weights are asked of (a cross-validation fold's, say): about a third less work per step. ``after``: a function
+    of the trained params giving a dict of figures (a decision boundary's length, say), called where the model
+    trained (a pool thread, a Ray worker: picklable there), its result in ``Trained.extra``."""
 
     config: object
     data: object
     tag: object = None
     snapshots: int = 0
     figures: bool = True
+    after: object = None
 
 
 @dataclass
@@ -62,7 +65,8 @@ class Trained:
     """What one training run produced, as NumPy: final params, per-epoch history, and timings in seconds
     (``compile_seconds`` on the first model of each program, else 0). ``info``: ``stopped_epoch`` and
     ``best_epoch`` of early stopping (1-based; 0 when it did not act). ``snapshots``: for a job that asked, the
-    params after each epoch of ``history.snapshot_epochs`` (arrays with a leading axis [S]), else None."""
+    params after each epoch of ``history.snapshot_epochs`` (arrays with a leading axis [S]), else None. ``extra``:
+    what the job's ``after`` made of the params."""
 
     params: list
     history: dict
@@ -70,6 +74,13 @@ class Trained:
     train_seconds: float
     info: dict
     snapshots: list | None = None
+    extra: dict = field(default_factory=dict)
+
+    def finished(self, job) -> "Trained":
+        """This, with ``extra`` from ``job.after`` (where the job has one)."""
+        if job.after is not None:
+            self.extra = dict(job.after(self.params))
+        return self
 
 
 @dataclass(eq=False)
@@ -204,7 +215,8 @@ def threads(tasks, cancelled, ahead=(), workers=None) -> Iterator[tuple[_Task, T
             return None
         start = time.perf_counter()
         out = jax.block_until_ready(compiled(*task.args))
-        return _trained(out, seconds if task is firsts[task.program] else 0.0, time.perf_counter() - start)
+        seconds = seconds if task is firsts[task.program] else 0.0
+        return _trained(out, seconds, time.perf_counter() - start).finished(task.job)
 
     try:
         futures = {pool.submit(work, task): task for task in tasks}
@@ -239,7 +251,8 @@ def vectorized(tasks, cancelled, ahead=(), chunk=256) -> Iterator[tuple[_Task, T
             out = jax.tree.map(np.asarray, jax.block_until_ready(compiled(*args)))
             seconds = (time.perf_counter() - began) / len(part)
             for i, task in enumerate(part):
-                yield task, _trained(jax.tree.map(lambda a: a[i], out), compile_seconds if i == 0 else 0.0, seconds)
+                trained = _trained(jax.tree.map(lambda a: a[i], out), compile_seconds if i == 0 else 0.0, seconds)
+                yield task, trained.finished(task.job)
 
 
 def ray(tasks, cancelled, ahead=(), **options) -> Iterator[tuple[_Task, Trained]]:

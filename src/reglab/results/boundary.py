@@ -34,3 +34,10 @@ def measure(run, area, resolution=150) -> dict:
     lines = contourpy.contour_generator(xx, yy, z).lines(0.0)
     return {"boundary_length": sum(float(np.sum(np.hypot(*np.diff(line, axis=0).T))) for line in lines),
             "boundary_pieces": len(lines)}
+
+
+def measure_params(config, classes, area, params, resolution=150) -> dict:
+    """``measure`` of the model ``config`` with weights ``params`` (as the engine returns them)."""
+    from .run import Run
+
+    return measure(Run("", config, {}, params, classes), area, resolution)
