@@ -276,15 +276,15 @@ def test_the_adaptive_group_lasso_weighs_each_input_by_an_unpenalized_fit_and_it
         MLPClassifier(**SMALL, adaptive=True).fit(X, y)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_relaxed_adaptive_group_lasso_path_keeps_the_5_informative_inputs_of_50(seed):
-    """Issue 12's measure (benchmarks/selection.py): make_classification, 5 informative inputs of 50, 1000 rows;
-    recall 1 and precision >= 0.8 of the inputs the path's refit keeps. Input 4 of seed 1 carries no signal alone
-    (correlation -0.005 with y, against -0.07 for noise inputs 21 and 27): the data's pull at initialization misses
-    it, an unpenalized network does not."""
+def test_a_relaxed_adaptive_group_lasso_path_keeps_the_5_informative_inputs_of_50():
+    """Issue 12's measure (benchmarks/selection.py measures seeds 0-2): make_classification, 5 informative inputs of
+    50, 1000 rows; recall 1 and precision >= 0.8 of the inputs the path's refit keeps. Here seed 1, whose input 4
+    carries no signal alone (correlation -0.005 with y, against -0.07 for noise inputs 21 and 27): the data's pull at
+    initialization misses it, and the relaxed path without adaptive factors keeps 0-3, 21 and 27."""
     from sklearn.datasets import make_classification
     from sklearn.preprocessing import StandardScaler
 
+    seed = 1
     X, y = make_classification(1000, n_features=50, n_informative=5, n_redundant=0, shuffle=False, random_state=seed)
     path = MLPClassifierCV(penalty="group_lasso_inputs", alphas=16, relax=True, adaptive=True, random_state=seed)
     kept = set(path.fit(StandardScaler().fit_transform(X), y).get_support(indices=True).tolist())

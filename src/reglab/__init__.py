@@ -14,5 +14,5 @@ from .sweeps import sweep
 __version__ = "0.1.0"
 load_run = Run.load
 
-__all__ = ["fit", "compare", "run_study", "sweep", "load", "load_sweep", "load_run", "data", "plot", "ModelConfig", "Run",
-           "ReglabError", "Regularizer", "l1", "l2", "l1_l2", "group_lasso", "EarlyStopping", "__version__"]
+__all__ = ["fit", "compare", "run_study", "sweep", "load", "load_sweep", "load_run", "data", "plot", "ModelConfig",
+           "Run", "ReglabError", "Regularizer", "l1", "l2", "l1_l2", "group_lasso", "EarlyStopping", "__version__"]

@@ -32,7 +32,7 @@ class Program:
     batch_size: int
     n_train: int
     n_val: int
-    padded: bool = False  # some model has fewer real rows than n_train or n_val (its data come with counts)
+    padded: bool = False  # some model has fewer real rows than n_train or n_val (its data count its training rows)
     weighted: bool = False  # rows come with weights (data's w_train, w_val): sample weights, or 0 on padding rows
     orthant: bool = False  # some L1 factor uses method="proximal"
     groups: tuple = ()  # the group axes some group-lasso factor uses: 0 units (columns), 1 inputs (rows)
@@ -105,7 +105,8 @@ def plan(config, split) -> tuple[Program, dict]:
         optimizer=config.optimizer, epochs=config.epochs, batch_size=config.batch_size,
         n_train=len(split.y_train), n_val=len(split.y_val),
         weighted=split.w_train is not None or split.w_val is not None,
-        orthant=any(k or b for k, b in l1_prox), groups=tuple(a for a in (0, 1) if any(f[a].any() for f in hparams["group"])),
+        orthant=any(k or b for k, b in l1_prox),
+        groups=tuple(a for a in (0, 1) if any(f[a].any() for f in hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
         bias_penalty=biased, activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
         monitor=es.monitor if es else None, maximize=bool(es and es.maximize),

@@ -9,11 +9,11 @@ one shape share one compiled program, with per-model hyperparameters and data as
 training sets take the same number of batches per epoch (the folds of a cross-validation, say) share it even when
 their row counts differ: their data are padded to the largest, with counts that keep padding out of every figure.
 
-An executor (``threads`` on the CPU, ``vectorized`` on an accelerator, ``ray`` on a cluster) is a callable ``(tasks, cancelled, ahead) ->
-iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything more and ``ahead`` tasks whose
-programs it may compile in advance; a new one (Ray, say) is one entry in ``EXECUTORS``. Setting ``cancel`` (from
-any thread), or leaving the loop (``break``, an exception, Ctrl-C), starts no further compile or model; models
-already running finish and are dropped.
+An executor (``threads`` on the CPU, ``vectorized`` on an accelerator, ``ray`` on a cluster) is a callable
+``(tasks, cancelled, ahead) -> iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything
+more and ``ahead`` tasks whose programs it may compile in advance; a new one (a process pool, say) is one entry in
+``EXECUTORS``. Setting ``cancel`` (from any thread), or leaving the loop (``break``, an exception, Ctrl-C), starts
+no further compile or model; models already running finish and are dropped.
 """
 
 import os

@@ -212,7 +212,7 @@ class _MLP(BaseEstimator):
         split = self._split(self._dataset(X, targets), seed, weights=weights)
         if split.w_val is not None and len(split.w_val) and not split.w_val.sum() > 0:
             raise ValueError(f"sample_weight: got weights of 0 on every row of the early-stopping validation part "
-                             f"(validation_fraction={self.validation_fraction}); allowed: weights with some weight there")
+                             f"(validation_fraction={self.validation_fraction}); allowed: some weight there")
         return self._config(len(split.y_train), seed, alpha, factors), split
 
     def _outputs(self, X):
