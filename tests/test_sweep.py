@@ -63,6 +63,8 @@ def test_log_range_keeps_both_ends():
     ({"seeds": 0}, "sweep.seeds"),
     ({"learning_rates": [0.0]}, "sweep.learning_rates[0]"),
     ({"axes": {"seed": [1, 2]}}, "sweep.axes.seed"),
+    ({"regularizers": ["dropout"], "axes": {"dropout": [0.1, 0.2]}}, "sweep.axes.dropout"),
+    ({"regularizers": ["l2"], "axes": {"kernel_regularizer": ["l1(0.1)"]}}, "sweep.axes.kernel_regularizer"),
     ({"axes": {"widths": [[8]]}}, "sweep.axes.widths"),
     ({"axes": {"hidden": []}}, "sweep.axes.hidden"),
     ({"axes": {"hidden": [[8], [8]]}}, "sweep.axes.hidden"),
@@ -217,6 +219,9 @@ def test_further_axes_expand_outermost_and_set_model_and_data_settings():
         ([8, 8], 40, 0.1), ([8, 8], 40, 0.2), ([8, 8], 80, 0.1), ([8, 8], 80, 0.2)]
     assert points[4][1].hidden == (8, 8) and points[4][1].epochs == 3 and points[4][0].data == {"n": 40}
     assert grid.data_variants() == [{"n": 40}, {"n": 80}]
+    (_, a), (_, b) = Grid.build(["l2"], lambdas=[0.1], seeds=1, axes={"dropout": [0.1, 0.3]}).points(
+        reglab.ModelConfig())  # an l2 path at two dropout rates
+    assert (a.dropout, b.dropout) == (0.1, 0.3) and a.kernel_regularizer == b.kernel_regularizer == reglab.l2(0.1)
     with pytest.raises(ReglabError, match=r"^sweep\.axes\.hidden\[0\]:"):
         Grid.build(axes={"hidden": [[0]]}).points(reglab.ModelConfig())
 

@@ -184,7 +184,8 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, axes, exe
             flags["rates"] = lambdas  # dropout's strength is its rate
         if axes:
             flags["axes"] = {**{name: list(values) for name, values in study.grid.axes}, **_axes(axes)}
-        grid = replace(study.grid, **{k: getattr(Grid.build(**flags), k) for k in flags})
+        built = Grid.build(**{"regularizers": study.grid.regularizers, **flags})  # axes are checked against kinds
+        grid = replace(study.grid, **{k: getattr(built, k) for k in flags})
         result = run_grid(study.load_split(), study.base, grid, out=out or f"reglab-out/{study.name}",
                           chunk_size=chunk_size or study.chunk_size, executor=executor, address=address,
                           rerun=f"reglab {argv}", title=study.title, variant=study.load_split)

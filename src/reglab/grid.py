@@ -23,8 +23,9 @@ from .regularizers import Regularizer
 KINDS = ("l1", "l1_proximal", "l2", "l1_l2", "dropout", "activity_l1", "activity_l2")
 DEFAULT_LAMBDAS = {"start": 1e-5, "stop": 1e-1, "num": 16}
 DEFAULT_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
-# settings the grid's own axes set: the regularizer kinds, seeds and learning_rates
-OWN = ("kernel_regularizer", "activity_regularizer", "dropout", "seed", "learning_rate")
+OWN = ("seed", "learning_rate")  # settings the grid's own axes always set (seeds, learning_rates)
+# the setting each regularizer kind sets (every other kind sets kernel_regularizer)
+SETS = {"dropout": "dropout", "activity_l1": "activity_regularizer", "activity_l2": "activity_regularizer"}
 DATA = "data."  # an axis over a data setting: data.n, data.noise, data.name, ... (reglab.data.load's arguments)
 
 
@@ -86,7 +87,7 @@ class Grid:
                           for i, s in enumerate(_listed("sweep.seeds", seeds)))
         lrs = () if learning_rates is None else _values("sweep.learning_rates", learning_rates, low=0.0, low_open=True)
         ratio = checks.number("sweep.l1_ratio", l1_ratio, low=0.0, high=1.0)
-        return cls(regs, lam, rate_list, seed_list, lrs, ratio, _axes(axes))
+        return cls(regs, lam, rate_list, seed_list, lrs, ratio, _axes(axes, regs))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -157,9 +158,10 @@ def _product(lists):
     return combos
 
 
-def _axes(axes) -> tuple:
+def _axes(axes, kinds) -> tuple:
     """Checked further axes: a mapping (TOML's ``data.n = [...]`` arrives as ``{"data": {"n": [...]}}``) of a model
-    setting the grid does not set itself, or a data setting, to a non-empty list of distinct values."""
+    setting the grid does not set itself (seeds, learning rates, and what its regularizer ``kinds`` set: a dropout
+    rate can be an axis of an l2 path), or a data setting, to a non-empty list of distinct values."""
     if axes is None:
         return ()
     if not isinstance(axes, dict):
@@ -170,15 +172,16 @@ def _axes(axes) -> tuple:
             flat.update({f"{DATA}{k}": v for k, v in values.items()})
         else:
             flat[name] = values
+    own = OWN + tuple(SETS.get(kind, "kernel_regularizer") for kind in kinds)
     out = []
     for name, values in flat.items():
         where = f"sweep.axes.{name}"
-        if name in OWN:
-            raise ReglabError(where, values, "a setting the grid does not set itself (it sets " + ", ".join(OWN)
-                              + " through regularizers, lambdas, rates, seeds and learning_rates)")
+        if name in own:
+            raise ReglabError(where, values, "a setting this grid does not set itself (its seeds, learning rates and "
+                              "regularizer kinds set " + ", ".join(dict.fromkeys(own)) + ")")
         if not (name.startswith(DATA) and len(name) > len(DATA)) and name not in config_fields():
             raise ReglabError(where, values, "a model setting (" + ", ".join(f for f in config_fields() if f not in
-                                                                            OWN) + ") or data.<setting>")
+                                                                            own) + ") or data.<setting>")
         values = tuple(_listed(where, values))
         if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
             raise ReglabError(where, list(values), "distinct values")
