@@ -145,10 +145,10 @@ def _train_study(study, split, rerun, progress):
 def train(named, split, progress=False, executor="auto", window=None, snapshots=0, cancel=None, **options):
     """Train ``[(name, ModelConfig), ...]`` on ``split`` (one Split, or a list with one per model) through the
     engine's runner; yield ``(index, Run)`` as each model finishes. With a plotting ``window`` (or a function of a
-    Split giving one), a binary model of two inputs gets its decision boundary measured there (``run.extra``; in
-    this thread, while the other models train); ``snapshots``: runs keep their params after that many evenly spaced
-    epochs (``Run.snapshots``); ``options`` go to the executor (a Ray cluster's ``address``). Leaving the loop (an
-    error, Ctrl-C) or setting ``cancel`` (a threading.Event) starts no further model."""
+    Split giving one), a binary model of two inputs gets its decision boundary measured there (``run.extra``; where
+    the model trained, a pool thread or a Ray worker); ``snapshots``: runs keep their params after that many evenly
+    spaced epochs (``Run.snapshots``); ``options`` go to the executor (a Ray cluster's ``address``). Leaving the loop
+    (an error, Ctrl-C) or setting ``cancel`` (a threading.Event) starts no further model."""
     from .results import boundary
 
     Job, run = _engine()
