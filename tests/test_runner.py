@@ -63,6 +63,21 @@ def test_vectorized_executor_maps_over_hyperparameters_and_data(cancer_folds):
     assert sum(t.compile_seconds > 0 for t in vectorized.values()) == 1
 
 
+def test_dropout_is_compiled_in_where_a_model_has_it_and_a_rate_0_model_there_trains_as_alone(seed_split):
+    from reglab.engine.runner import _tasks
+
+    plain = ModelConfig(hidden=(8,), epochs=6, learning_rate=0.01, seed=1)
+    jobs = [Job(plain, seed_split, "plain"), Job(plain.replace(dropout=0.4), seed_split, "dropout")]
+    assert [t.program.dropout for t in _tasks(jobs)] == [True, True]  # one program for both
+    assert [t.program.dropout for t in _tasks(jobs[:1])] == [False]
+    shared, alone = _by_tag(run(jobs)), _by_tag(run(jobs[:1]))
+    for key, values in alone["plain"].history.items():
+        np.testing.assert_array_equal(shared["plain"].history[key], values, err_msg=key)
+    for got, want in zip(shared["plain"].params, alone["plain"].params):
+        np.testing.assert_array_equal(got["kernel"], want["kernel"])
+    assert not np.array_equal(shared["dropout"].history["data_loss"], alone["plain"].history["data_loss"])
+
+
 def test_cancel_or_leaving_the_loop_starts_no_further_model(seed_split):
     jobs = [Job(ModelConfig(hidden=(32,), epochs=300, seed=s), seed_split, s) for s in range(8)]
     cancel, seen = threading.Event(), []

@@ -40,6 +40,8 @@ class Program:
     weight_decay: bool = False  # decoupled weight decay
     bias_penalty: bool = False  # some bias regularizer
     activity: bool = False  # some activity regularizer
+    dropout: bool = False  # some dropout rate > 0 (the runner gives a program's models one value: models of rate 0
+    # share it, their draw skipped)
     monitor: str | None = None  # early stopping's monitored history key (None: no early stopping)
     maximize: bool = False
     restore_best: bool = False
@@ -109,6 +111,7 @@ def plan(config, split) -> tuple[Program, dict]:
         groups=tuple(a for a in (0, 1) if any(f[a].any() for f in hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
         bias_penalty=biased, activity=bool(hparams["activity_l1"].any() or hparams["activity_l2"].any()),
+        dropout=bool(hparams["dropout"].any()),
         monitor=es.monitor if es else None, maximize=bool(es and es.maximize),
         restore_best=bool(es and es.restore_best_weights), loss="mse" if regression else "crossentropy",
     )
@@ -161,21 +164,32 @@ def train(program: Program, hparams, data):
     init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
     params = mlp.init(init_key, program.sizes)
     opt = chain.make(program, hparams)
-    bs, n_max = program.batch_size, program.n_train
-    n_full, rest = divmod(n_max, bs)
+    n_max = program.n_train
+    bs = min(program.batch_size, n_max)  # a batch larger than the data is all of it, as in Keras
+    # Keras keeps the last partial batch (80 -> 32, 32, 16). It runs in the same scan as the others, filled up to
+    # full size with rows of weight 0: one copy of the step in the program, not two (a fifth of its compile time).
+    n_batches = -(-n_max // bs)
+    fill = n_batches * bs - n_max
+    real = jnp.asarray((np.arange(n_batches * bs) < n_max).reshape(n_batches, bs), jnp.float32) if fill else None
     widths = program.sizes[1:-1]
     X_train, y_train, X_val, y_val = data["X_train"], data["y_train"], data["X_val"], data["y_val"]
     n_real = data["n_train"] if program.padded else None
     train_weight, val_weight = (data["w_train"], data["w_val"]) if program.weighted else (None, None)
     total = n_max if train_weight is None else jnp.sum(train_weight)  # an epoch's figures are means over it
 
-    # Dropout multipliers, one [n_train, width] per hidden layer, rows in the epoch's sample order. Models with and
-    # without dropout share one program: a ``cond`` skips the random draw where every rate is 0.
+    # Dropout multipliers, one [n_train, width] per hidden layer, rows in the epoch's sample order; compiled in only
+    # where some model has dropout (its random draw is about a third of a small program's compile time). Models of
+    # rate 0 share such a program: a ``cond`` skips their draw, and multiplying by 1 changes nothing.
     def draw_masks(key):
         return mlp.dropout_masks(key, hparams["dropout"], n_max, widths)
 
     def no_masks(key):
         return [jnp.ones((n_max, w), jnp.float32) for w in widths]
+
+    def epoch_masks(e):
+        if not program.dropout:
+            return []
+        return jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
 
     # The orthant-wise and group terms act through the chain, not the gradient; their value still counts.
     # They are compiled in only where a model uses them (they cost a plain model 15-30% more time per step).
@@ -203,8 +217,10 @@ def train(program: Program, hparams, data):
 
     def step(state, batch):
         params, opt_state = state
-        idx, masks = batch
+        idx, masks, filled = batch
         weight = None if train_weight is None else train_weight[idx]  # the rows' own weights (padding: 0)
+        if fill:  # the filling rows of the last batch weigh 0
+            weight = filled if weight is None else weight * filled
         grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks,
                                                                           weight)
         if program.figures:
@@ -214,15 +230,13 @@ def train(program: Program, hparams, data):
         return (optax.apply_updates(params, updates), opt_state), jnp.stack([data_loss * n, pen * n, hits])
 
     def run_epoch(state, e):
-        order = epoch_order(shuffle_key, e, n_max, n_real)
-        masks = jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
-        cut = n_full * bs
-        full = [m[:cut].reshape(n_full, bs, m.shape[1]) for m in masks]  # n_full may be 0: one partial batch
-        state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full))
+        order, masks = epoch_order(shuffle_key, e, n_max, n_real), epoch_masks(e)
+        if fill:  # any row fills (here row 0): it weighs 0
+            order = jnp.concatenate([order, jnp.zeros(fill, order.dtype)])
+            masks = [jnp.concatenate([m, jnp.zeros((fill, m.shape[1]), m.dtype)]) for m in masks]
+        batches = [m.reshape(n_batches, bs, m.shape[1]) for m in masks]
+        state, sums = jax.lax.scan(step, state, (order.reshape(n_batches, bs), batches, real))
         sums = sums.sum(axis=0)
-        if rest:  # Keras keeps the last partial batch
-            state, last = step(state, (order[cut:], [m[cut:] for m in masks]))
-            sums = sums + last
         params = state[0]
         row = {"data_loss": sums[0] / total, "penalty": sums[1] / total, "accuracy": sums[2] / total}
         if program.n_val and not (program.figures or program.monitor):

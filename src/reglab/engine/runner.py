@@ -132,7 +132,8 @@ _COMPILED = _Compiled()
 
 
 def _tasks(jobs) -> list[_Task]:
-    """Plan every job; pad the data of jobs of one shape and batch count to the group's largest row counts.
+    """Plan every job; pad the data of jobs of one shape and batch count to the group's largest row counts (and
+    compile dropout in for all of them where one has it).
     Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
     planned = [(job, *plan(job.config, job.data)) for job in jobs]
     need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)
@@ -141,10 +142,11 @@ def _tasks(jobs) -> list[_Task]:
         epochs = max(p.epochs for _, p, _ in planned)
         raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
                           f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
-    shape = lambda p: (replace(p, n_train=0, n_val=0), -(-p.n_train // p.batch_size))  # noqa: E731
-    sizes = {}
+    shape = lambda p: (replace(p, n_train=0, n_val=0, dropout=False), -(-p.n_train // p.batch_size))  # noqa: E731
+    sizes, dropout = {}, {}
     for _, program, _ in planned:
         sizes.setdefault(shape(program), set()).add((program.n_train, program.n_val))
+        dropout[shape(program)] = dropout.get(shape(program), False) or program.dropout
     tasks, arrays = [], {}  # jobs on one Split share its (padded) arrays: one copy to hold, or to send a cluster
     for job, program, hparams in planned:
         group = sizes[shape(program)]
@@ -155,7 +157,7 @@ def _tasks(jobs) -> list[_Task]:
         if key not in arrays:
             arrays[key] = _data(job.data, n_train, n_val, padded, weighted)
         program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=weighted,
-                          snapshots=job.snapshots, figures=job.figures)
+                          dropout=dropout[shape(program)], snapshots=job.snapshots, figures=job.figures)
         tasks.append(_Task(job, program, (hparams, arrays[key])))
     return tasks
 
