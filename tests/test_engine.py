@@ -10,7 +10,7 @@ import reglab
 from reglab import data
 from reglab.config import ModelConfig
 from reglab.engine import chain, mlp, penalties, program
-from reglab.engine.runner import train_one
+from reglab.engine.runner import Job, train_one
 from reglab.regularizers import l1, l1_l2, l2
 
 from . import reference
@@ -160,6 +160,31 @@ def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, 
     params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
                                       s.y_val, make_opt, batch_size=32, l1=0.001, l2=0.002, a1=activity[0],
                                       a2=activity[1])
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    for got, want in zip(trained.params, params):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+
+
+def test_an_epoch_of_one_batch_is_compiled_for_rounded_row_counts_shared_by_nearby_sizes_and_matches_keras(seed_split):
+    """A batch larger than the data is all of it: 72 rows (of make_moons(90)) train in one batch, compiled for 80
+    rows (and 18 validation rows for 32), the padding weighing 0, as the lecture's 80 are: one program for both, and
+    Keras's numbers."""
+    from reglab.engine.runner import _tasks
+
+    config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, kernel_regularizer=[l2(0.002)] * 2,
+                         epochs=4, batch_size=100, seed=7)
+    s = data.split(data.moons(n=90))
+    [task] = _tasks([Job(config, s)])
+    assert (task.program.n_train, task.program.n_val, task.program.batch_size, task.program.padded) == (80, 32, 80, True)
+    assert _tasks([Job(config, seed_split)])[0].program == task.program
+    trained = train_one(config, s)
+    init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
+    orders = [np.asarray(program.epoch_order(shuffle_key, e, 72)) for e in range(4)]
+    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
+                                      s.y_val, lambda: reference.KerasAdam(0.01), batch_size=72, l2=0.002)
     for key, expected in history.items():
         np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
     for got, want in zip(trained.params, params):

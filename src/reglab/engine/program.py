@@ -32,7 +32,7 @@ class Program:
     batch_size: int
     n_train: int
     n_val: int
-    padded: bool = False  # some model has fewer real rows than n_train or n_val (its data count its training rows)
+    padded: bool = False  # some model has fewer real training rows than n_train (its data count them)
     weighted: bool = False  # rows come with weights (data's w_train, w_val): sample weights, or 0 on padding rows
     orthant: bool = False  # some L1 factor uses method="proximal"
     groups: tuple = ()  # the group axes some group-lasso factor uses: 0 units (columns), 1 inputs (rows)

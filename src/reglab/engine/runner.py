@@ -8,6 +8,8 @@ A job is a ModelConfig and its own data (a ``data.Split``: train and validation 
 one shape share one compiled program, with per-model hyperparameters and data as arguments; jobs of one shape whose
 training sets take the same number of batches per epoch (the folds of a cross-validation, say) share it even when
 their row counts differ: their data are padded to the largest, with counts that keep padding out of every figure.
+A program whose epoch is one batch is compiled for a multiple of 16 rows, so that data sets of nearby sizes share it
+from one call to the next (scikit-learn's small fits, a cross-validation's folds fitted one by one).
 
 An executor (``threads`` on the CPU, ``vectorized`` on an accelerator, ``ray`` on a cluster) is a callable
 ``(tasks, cancelled, ahead) -> iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything
@@ -131,9 +133,24 @@ class _Compiled:
 _COMPILED = _Compiled()
 
 
+ROWS = 16  # a program whose epoch is one batch is compiled for a multiple of this many rows, train and validation
+
+
+def _one_batch(program) -> bool:
+    return program.batch_size >= program.n_train  # a batch larger than the data is all of it, as in Keras
+
+
+def _rows(n, program) -> int:
+    """The rows of ``program``'s data (n of them, train or validation) its compiled program takes: n, or for an
+    epoch of one batch, n rounded up to a multiple of ROWS (scikit-learn's batch_size="auto" on fewer than 200 rows,
+    say): data sets of nearby sizes then share one program."""
+    return -(-n // ROWS) * ROWS if _one_batch(program) else n
+
+
 def _tasks(jobs) -> list[_Task]:
-    """Plan every job; pad the data of jobs of one shape and batch count to the group's largest row counts (and
-    compile dropout in for all of them where one has it).
+    """Plan every job; jobs of one shape whose epochs take as many batches share a program, their data padded to its
+    row counts (the group's largest, ``_rows``; padding rows weigh 0), dropout compiled in for all of them where one
+    has it.
     Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
     planned = [(job, *plan(job.config, job.data)) for job in jobs]
     need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)
@@ -142,7 +159,11 @@ def _tasks(jobs) -> list[_Task]:
         epochs = max(p.epochs for _, p, _ in planned)
         raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
                           f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
-    shape = lambda p: (replace(p, n_train=0, n_val=0, dropout=False), -(-p.n_train // p.batch_size))  # noqa: E731
+
+    def shape(p):  # what a group of jobs shares: the program, but for its row counts and dropout
+        batches = 1 if _one_batch(p) else -(-p.n_train // p.batch_size)
+        return replace(p, n_train=0, n_val=0, batch_size=0 if batches == 1 else p.batch_size, dropout=False), batches
+
     sizes, dropout = {}, {}
     for _, program, _ in planned:
         sizes.setdefault(shape(program), set()).add((program.n_train, program.n_val))
@@ -150,13 +171,16 @@ def _tasks(jobs) -> list[_Task]:
     tasks, arrays = [], {}  # jobs on one Split share its (padded) arrays: one copy to hold, or to send a cluster
     for job, program, hparams in planned:
         group = sizes[shape(program)]
-        n_train, n_val = max(t for t, _ in group), max(v for _, v in group)
-        padded = group != {(n_train, n_val)}
-        weighted = padded or program.weighted  # padding rows weigh 0
+        n_train, n_val = (max(_rows(n, program) for n in counts) for counts in zip(*group))
+        # A one-batch program always takes the count of real rows and their weights (padding rows weigh 0), so that
+        # data sets whose row counts round alike share it even when one of them needed no padding.
+        padded = _one_batch(program) or any(t < n_train for t, _ in group)
+        weighted = padded or program.weighted or any(v < n_val for _, v in group)
         key = (id(job.data), n_train, n_val, padded, weighted)
         if key not in arrays:
             arrays[key] = _data(job.data, n_train, n_val, padded, weighted)
         program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=weighted,
+                          batch_size=n_train if _one_batch(program) else program.batch_size,
                           dropout=dropout[shape(program)], snapshots=job.snapshots, figures=job.figures)
         tasks.append(_Task(job, program, (hparams, arrays[key])))
     return tasks
