@@ -164,13 +164,8 @@ def train(program: Program, hparams, data):
     init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
     params = mlp.init(init_key, program.sizes)
     opt = chain.make(program, hparams)
-    n_max = program.n_train
-    bs = min(program.batch_size, n_max)  # a batch larger than the data is all of it, as in Keras
-    # Keras keeps the last partial batch (80 -> 32, 32, 16). It runs in the same scan as the others, filled up to
-    # full size with rows of weight 0: one copy of the step in the program, not two (a fifth of its compile time).
-    n_batches = -(-n_max // bs)
-    fill = n_batches * bs - n_max
-    real = jnp.asarray((np.arange(n_batches * bs) < n_max).reshape(n_batches, bs), jnp.float32) if fill else None
+    bs, n_max = program.batch_size, program.n_train
+    n_full, rest = divmod(n_max, bs)
     widths = program.sizes[1:-1]
     X_train, y_train, X_val, y_val = data["X_train"], data["y_train"], data["X_val"], data["y_val"]
     n_real = data["n_train"] if program.padded else None
@@ -217,10 +212,8 @@ def train(program: Program, hparams, data):
 
     def step(state, batch):
         params, opt_state = state
-        idx, masks, filled = batch
+        idx, masks = batch
         weight = None if train_weight is None else train_weight[idx]  # the rows' own weights (padding: 0)
-        if fill:  # the filling rows of the last batch weigh 0
-            weight = filled if weight is None else weight * filled
         grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx], masks,
                                                                           weight)
         if program.figures:
@@ -231,12 +224,13 @@ def train(program: Program, hparams, data):
 
     def run_epoch(state, e):
         order, masks = epoch_order(shuffle_key, e, n_max, n_real), epoch_masks(e)
-        if fill:  # any row fills (here row 0): it weighs 0
-            order = jnp.concatenate([order, jnp.zeros(fill, order.dtype)])
-            masks = [jnp.concatenate([m, jnp.zeros((fill, m.shape[1]), m.dtype)]) for m in masks]
-        batches = [m.reshape(n_batches, bs, m.shape[1]) for m in masks]
-        state, sums = jax.lax.scan(step, state, (order.reshape(n_batches, bs), batches, real))
+        cut = n_full * bs
+        full = [m[:cut].reshape(n_full, bs, m.shape[1]) for m in masks]  # n_full may be 0: one partial batch
+        state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full))
         sums = sums.sum(axis=0)
+        if rest:  # Keras keeps the last partial batch
+            state, last = step(state, (order[cut:], [m[cut:] for m in masks]))
+            sums = sums + last
         params = state[0]
         row = {"data_loss": sums[0] / total, "penalty": sums[1] / total, "accuracy": sums[2] / total}
         if program.n_val and not (program.figures or program.monitor):
