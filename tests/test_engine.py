@@ -177,8 +177,9 @@ def test_an_epoch_of_one_batch_is_compiled_for_rounded_row_counts_shared_by_near
                          epochs=4, batch_size=100, seed=7)
     s = data.split(data.moons(n=90))
     [task] = _tasks([Job(config, s)])
-    assert (task.program.n_train, task.program.n_val, task.program.batch_size, task.program.padded) == (80, 32, 80, True)
-    assert _tasks([Job(config, seed_split)])[0].program == task.program
+    compiled = task.program
+    assert (compiled.n_train, compiled.n_val, compiled.batch_size, compiled.padded) == (80, 32, 80, True)
+    assert _tasks([Job(config, seed_split)])[0].program == compiled
     trained = train_one(config, s)
     init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
     init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
