@@ -1,7 +1,8 @@
 """The runner's executor on a Ray cluster (``run(jobs, executor="ray", address=...)``): each model is a Ray task
-on a worker process that stays alive between tasks and keeps the programs it compiled (the runner's own
-``_COMPILED``, in the worker); each distinct data set goes to the object store once; a task is a pure function of
-its program, hyperparameters and data, so Ray's retry of a task whose worker died repeats nothing that counts.
+on a worker process that stays alive between tasks and keeps the programs it compiled (the runner passes in the
+function that trains a model, ``runner.train_task``, which compiles through the runner's cache in the worker); each
+distinct data set goes to the object store once; a task is a pure function of its program, hyperparameters and
+data, so Ray's retry of a task whose worker died repeats nothing that counts.
 Results come back to the caller, which writes them (a sweep's driver writes its store as with any executor).
 
 Each worker runs on one core of its node, as the threads executor runs one program per core: unpinned, two worker
@@ -19,7 +20,6 @@ is used and kept. Needs ``pip install "reglab[ray]"``.
 import fcntl
 import os
 import tempfile
-import time
 from dataclasses import replace
 
 from ..errors import ReglabError
@@ -45,24 +45,18 @@ def _claim_a_core():
         return
 
 
-def train_model(program, hparams, data, job):
-    """One model, in a Ray worker (its process is titled ``ray::train_model`` while it runs): the single-model
-    program (compiled once per worker process), as the threads executor trains it."""
+def train_model(train, program, hparams, data, job):
+    """One model, in a Ray worker (its process is titled ``ray::train_model`` while it runs): ``train`` (the
+    runner's ``train_task``) on a core of its own, claimed before the first program compiles."""
     _claim_a_core()
-    import jax
-
-    from .runner import _COMPILED, _trained
-
-    compiled, seconds = _COMPILED.get("one", program, (hparams, data))
-    start = time.perf_counter()
-    out = jax.block_until_ready(compiled(hparams, data))
-    return _trained(out, seconds, time.perf_counter() - start).finished(job)
+    return train(program, hparams, data, job)
 
 
-def ray(tasks, cancelled, ahead=(), address=None, in_flight=None):
-    """Yield ``(task, Trained)`` as Ray tasks finish; at most ``in_flight`` (default: twice the cluster's CPUs)
-    submitted at a time, so a grid of any size holds only that many specifications and results at once. Leaving
-    the loop cancels what has not finished; a runtime this call started is stopped."""
+def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
+    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, job)`` in a
+    worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
+    CPUs) submitted at a time, so a grid of any size holds only that many specifications and results at once.
+    Leaving the loop cancels what has not finished; a runtime this call started is stopped."""
     try:
         import ray as ray_
     except ImportError:
@@ -86,7 +80,7 @@ def ray(tasks, cancelled, ahead=(), address=None, in_flight=None):
                 if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
                     stored[id(data)] = ray_.put(data)
                 job = replace(task.job, data=None)  # its data travel once, in the object store
-                pending[remote.remote(task.program, hparams, stored[id(data)], job)] = task
+                pending[remote.remote(train, task.program, hparams, stored[id(data)], job)] = task
             if not pending:
                 return
             done, _ = ray_.wait(list(pending), num_returns=1)

@@ -164,13 +164,14 @@ def _tasks(jobs) -> list[_Task]:
         batches = 1 if _one_batch(p) else -(-p.n_train // p.batch_size)
         return replace(p, n_train=0, n_val=0, batch_size=0 if batches == 1 else p.batch_size, dropout=False), batches
 
+    shapes = [shape(program) for _, program, _ in planned]
     sizes, dropout = {}, {}
-    for _, program, _ in planned:
-        sizes.setdefault(shape(program), set()).add((program.n_train, program.n_val))
-        dropout[shape(program)] = dropout.get(shape(program), False) or program.dropout
+    for (_, program, _), common in zip(planned, shapes):
+        sizes.setdefault(common, set()).add((program.n_train, program.n_val))
+        dropout[common] = dropout.get(common, False) or program.dropout
     tasks, arrays = [], {}  # jobs on one Split share its (padded) arrays: one copy to hold, or to send a cluster
-    for job, program, hparams in planned:
-        group = sizes[shape(program)]
+    for (job, program, hparams), common in zip(planned, shapes):
+        group = sizes[common]
         n_train, n_val = (max(_rows(n, program) for n in counts) for counts in zip(*group))
         # A one-batch program always takes the count of real rows and their weights (padding rows weigh 0), so that
         # data sets whose row counts round alike share it even when one of them needed no padding.
@@ -181,7 +182,7 @@ def _tasks(jobs) -> list[_Task]:
             arrays[key] = _data(job.data, n_train, n_val, padded, weighted)
         program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=weighted,
                           batch_size=n_train if _one_batch(program) else program.batch_size,
-                          dropout=dropout[shape(program)], snapshots=job.snapshots, figures=job.figures)
+                          dropout=dropout[common], snapshots=job.snapshots, figures=job.figures)
         tasks.append(_Task(job, program, (hparams, arrays[key])))
     return tasks
 
@@ -213,6 +214,19 @@ def _trained(out, compile_seconds, seconds) -> Trained:
     return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()}, snapshots)
 
 
+def _finish(compiled, compile_seconds, args, job) -> Trained:
+    """Run one compiled single-model program on ``args`` and make its output ``job``'s Trained."""
+    start = time.perf_counter()
+    out = jax.block_until_ready(compiled(*args))
+    return _trained(out, compile_seconds, time.perf_counter() - start).finished(job)
+
+
+def train_task(program, hparams, data, job) -> Trained:
+    """One model by its single-model program, compiled once per process: where a Ray worker trains it."""
+    compiled, seconds = _COMPILED.get("one", program, (hparams, data))
+    return _finish(compiled, seconds, (hparams, data), job)
+
+
 def default_executor() -> str:
     return "threads" if jax.default_backend() == "cpu" else "vectorized"
 
@@ -239,10 +253,7 @@ def threads(tasks, cancelled, ahead=(), workers=None) -> Iterator[tuple[_Task, T
         compiled, seconds = compiles[task.program].result()  # a failed compile raises here, for the caller
         if stop():
             return None
-        start = time.perf_counter()
-        out = jax.block_until_ready(compiled(*task.args))
-        seconds = seconds if task is firsts[task.program] else 0.0
-        return _trained(out, seconds, time.perf_counter() - start).finished(task.job)
+        return _finish(compiled, seconds if task is firsts[task.program] else 0.0, task.args, task.job)
 
     try:
         futures = {pool.submit(work, task): task for task in tasks}
@@ -285,7 +296,7 @@ def ray(tasks, cancelled, ahead=(), **options) -> Iterator[tuple[_Task, Trained]
     """Each task a Ray task on a cluster's workers (engine/ray_executor.py; ``address``, ``in_flight``)."""
     from .ray_executor import ray as on_ray
 
-    return on_ray(tasks, cancelled, ahead, **options)
+    return on_ray(tasks, cancelled, ahead, train=train_task, **options)
 
 
 EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}
