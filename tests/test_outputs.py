@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from reglab.errors import ReglabError
+
 TINY = '[defaults]\nhidden = [4]\nepochs = 2\n[[models]]\nname = "plain"\n'
 SLOW_SWEEP = ('[defaults]\nhidden = [64, 64]\nepochs = 4000\n'
               '[sweep]\nregularizers = ["l2"]\nlambdas = [0.001, 0.01]\nseeds = 2\nchunk_size = 1\n')
@@ -45,6 +47,39 @@ def test_a_folder_reglab_wrote_is_replaced_on_a_rerun(tmp_path, spec):
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / ".reglab").exists() and (tmp_path / "out" / "report.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.toml"]  # nothing left beside it
+
+
+def test_a_users_file_inside_a_folder_reglab_wrote_stops_the_rerun_and_stays(tmp_path):
+    assert reglab("demo", "--epochs", "2", "--out", "huge", cwd=tmp_path).returncode == 0
+    wrote = sorted(p.relative_to(tmp_path / "huge") for p in (tmp_path / "huge").rglob("*"))
+    (tmp_path / "huge" / "my_notes.md").write_text("x")
+    (tmp_path / "huge" / "runs" / "none" / "plot.png").write_bytes(b"mine")
+    done = reglab("demo", "--epochs", "2", "--out", "huge", cwd=tmp_path)
+    assert one_line(done) and "move my_notes.md, runs/none/plot.png elsewhere" in done.stderr
+    assert (tmp_path / "huge" / "my_notes.md").read_text() == "x"
+    (tmp_path / "huge" / "my_notes.md").unlink()
+    (tmp_path / "huge" / "runs" / "none" / "plot.png").unlink()
+    assert sorted(p.relative_to(tmp_path / "huge") for p in (tmp_path / "huge").rglob("*")) == wrote
+    assert reglab("demo", "--epochs", "2", "--out", "huge", cwd=tmp_path).returncode == 0  # what it wrote: replaced
+
+
+def test_a_file_put_in_the_folder_while_the_study_trains_is_kept(tmp_path, monkeypatch):
+    from reglab import api, spec as specs
+    from reglab.views import study_report
+
+    study = specs.parse({"defaults": {"hidden": [4], "epochs": 2}, "models": [{"name": "plain"}]})
+    api.run_study(study, out=tmp_path / "out", progress=False)
+    figures = study_report.figures
+
+    def and_a_user_writes(*args):  # the figures are drawn while the study's folder is not yet replaced
+        (tmp_path / "out" / "notes.txt").write_text("mine")
+        return figures(*args)
+
+    monkeypatch.setattr(study_report, "figures", and_a_user_writes)
+    with pytest.raises(ReglabError, match="move notes.txt elsewhere"):
+        api.run_study(study, out=tmp_path / "out", progress=False)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine" and (tmp_path / "out" / "report.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # nothing half-written beside it
 
 
 @pytest.mark.parametrize("out", ["afile.txt/sub", "afile.txt", ".", "/proc/reglab-cannot-write-here/out"])

@@ -53,20 +53,42 @@ def atomic_folder(path):
         raise
 
 
-MARK = ".reglab"  # in every study folder reglab writes: such a folder may be replaced by reglab, no other may
+MARK = ".reglab"  # in every study folder reglab writes, listing the files it wrote: those it may replace
+MARK_HEADER = "A folder reglab wrote. reglab may replace the files listed below, and no others:\n"
+
+
+def written_files(folder: Path) -> list[str]:
+    """Every file under ``folder``, as paths relative to it with '/' between parts, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """The files in a folder reglab wrote that its MARK does not list: files someone else put there since (a
+    MARK from before the list was kept lists nothing and vouches for everything)."""
+    listed = (folder / MARK).read_text().splitlines()
+    if not listed or listed[0] + "\n" != MARK_HEADER:
+        return []
+    return [name for name in written_files(folder) if name != MARK and name not in set(listed[1:])]
 
 
 def check_output(folder) -> Path:
-    """``folder`` if reglab may write a study there: a new folder, an empty one or one reglab wrote (it never
-    removes files it did not write), not the current folder or one above it, under a folder it can write."""
+    """``folder`` if reglab may write a study there: a new folder, an empty one or one reglab wrote holding only
+    files reglab wrote (it never removes a file it did not write: a rerun is refused, naming them), not the current
+    folder or one above it, under a folder it can write."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ReglabError("out", str(folder), "a folder (a file of that name is in the way)")
     if folder.resolve() in (Path.cwd(), *Path.cwd().parents):
         raise ReglabError("out", str(folder), "a folder other than the current one or one above it")
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARK).exists():
-        raise ReglabError("out", str(folder), "a new or empty folder, or one reglab wrote (this one holds files "
-                          "reglab did not write)")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not (folder / MARK).exists():
+            raise ReglabError("out", str(folder), "a new or empty folder, or one reglab wrote (this one holds files "
+                              "reglab did not write)")
+        foreign = foreign_files(folder)
+        if foreign:
+            named = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise ReglabError("out", str(folder), f"a folder holding only files reglab wrote, which a rerun replaces "
+                              f"(move {named} elsewhere, or choose another --out)")
     above = next(p for p in folder.resolve().parents if p.exists())
     if not above.is_dir() or not os.access(above, os.W_OK | os.X_OK):
         raise ReglabError("out", str(folder), f"a folder under one reglab can write ({above} is not)")
@@ -75,10 +97,12 @@ def check_output(folder) -> Path:
 
 @contextmanager
 def marked_folder(path):
-    """``atomic_folder(path)`` marked as a folder reglab wrote (MARK), OS errors as the one ``out`` line."""
+    """``atomic_folder(path)`` marked as a folder reglab wrote (MARK, listing every file the block wrote), OS errors
+    as the one ``out`` line; the folder it replaces is checked again (``check_output``) just before."""
     with written(path), atomic_folder(path) as folder:
-        (folder / MARK).write_text("A folder reglab wrote: reglab may replace it.\n")
         yield folder
+        (folder / MARK).write_text(MARK_HEADER + "".join(f"{name}\n" for name in written_files(folder)))
+        check_output(path)  # a file put there while the study trained is not replaced either
 
 
 @contextmanager

@@ -1,5 +1,8 @@
-import keras
-from keras import layers, optimizers, regularizers
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")  # any Keras 3 backend; jax comes with reglab
+import keras  # noqa: E402
+from keras import layers, optimizers, regularizers  # noqa: E402
 from sklearn.datasets import make_moons
 
 X, y = make_moons(100, noise=0.25, random_state=2)

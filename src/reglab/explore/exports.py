@@ -3,6 +3,8 @@ that trains it as the lecture's notebook cell does. Each is text made from the m
 (name and generator arguments, ``Dataset.params``) and the validation split."""
 
 import json
+import re
+from pathlib import Path
 
 from ..config import ModelConfig
 
@@ -56,10 +58,17 @@ def python(config, data, validation_split, name="model") -> str:
             f"print(run.final)\n")
 
 
+def study_name(data, name) -> str:
+    """A study's name from the data and the model's name (``wine_l1_0.001_seed_0``): ``reglab run`` writes each
+    exported model to a folder of its own (``reglab-out/<name>``)."""
+    source = Path(data.params["path"]).stem if "path" in data.params else data.name
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", f"{source} {name}").strip("_")
+
+
 def toml(config, data, validation_split, name="model") -> str:
-    """A spec for ``reglab run SPEC.toml``: the data and this one model."""
+    """A spec for ``reglab run SPEC.toml``: the data and this one model, named after both."""
     kind = "csv" if "path" in data.params else data.name
-    lines = ['name = "explore"', "", "[data]", f"name = {json.dumps(kind)}"]
+    lines = [f"name = {json.dumps(study_name(data, name))}", "", "[data]", f"name = {json.dumps(kind)}"]
     lines += [f"{k} = {_toml(v)}" for k, v in data.params.items()]
     lines += [f"validation_split = {validation_split:g}", "", "[[models]]", f"name = {json.dumps(name)}"]
     lines += [f"{k} = {_toml(v)}" for k, v in changed(config).items() if v is not None]
@@ -149,7 +158,8 @@ def keras(config, data, validation_split, name="model") -> str:
     used = sorted({"layers", "optimizers"} | {m for m in ("callbacks", "constraints", "regularizers")
                                               if f"{m}." in text + callbacks or (m == "regularizers" and
                                                                                  "GroupLasso" in text)})
-    lines = ["import keras", f"from keras import {', '.join(used)}",
+    lines = ["import os", "", "os.environ.setdefault(\"KERAS_BACKEND\", \"jax\")  # any Keras 3 backend; jax comes with reglab",
+             "import keras  # noqa: E402", f"from keras import {', '.join(used)}  # noqa: E402",
              load + (GROUP_LASSO_CLASS if "GroupLasso" in text else "\n"), *sorted(notes)]
     if not binary:
         lines.append("n_classes = len(set(y.tolist()))")

@@ -108,9 +108,11 @@ def plot_input_norms(runs, feature_names=None, informative=None):
     (when known) in orange; features the model no longer uses marked ✕ on the axis. Returns a Figure."""
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     n = np.asarray(runs[0].params[0]["kernel"]).shape[0]
-    names = list(feature_names or [f"x{i + 1}" for i in range(n)])
-    longest = max(len(str(name)) for name in names)  # the names run downwards, about 0.07 inch a character at 8 pt
-    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2), sharex=True, left=0.8, hspace=0.45, bottom=0.25 + 0.07 * longest)
+    names = [_short(name) for name in (feature_names or [f"x{i + 1}" for i in range(n)])]
+    room = 0.25 + 0.07 * max(len(name) for name in names)  # names run downwards, about 0.07 inch a character at 8 pt
+    # the figure grows by the names' room: the panels keep their 2.2 inches however long the names
+    fig, axes = grid(len(runs), 1, panel=(7.5, 2.2 + room / len(runs)), sharex=True, left=0.8, hspace=0.45,
+                     bottom=room)
     truth = np.zeros(n, bool)
     truth[list(informative or [])] = True
     for ax, run in zip(axes, runs):
@@ -126,6 +128,12 @@ def plot_input_norms(runs, feature_names=None, informative=None):
         ax.set_ylabel("‖W₁[i,:]‖₂", fontsize=8)
     axes[-1].set_xticks(np.arange(n), names, fontsize=8, rotation=90)
     return fig
+
+
+def _short(name, most=24) -> str:
+    """A feature's name for an axis: at most ``most`` characters, the cut marked with an ellipsis."""
+    name = str(name)
+    return name if len(name) <= most else name[:most - 1] + "…"
 
 
 def selection_scores(run, informative) -> dict:
