@@ -124,5 +124,25 @@ def test_a_killed_driver_is_finished_by_running_it_again(cluster, expected, tmp_
     assert 0 < len(finished) < 6
     again = subprocess.run(args, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
+    said = [line for line in (again.stdout + again.stderr).splitlines() if " INFO " in line or "token" in line]
+    assert not said  # Ray's own INFO lines and its notices stay out of the user's terminal
     assert f"(24 models, {24 - 4 * len(finished)} trained now)" in again.stdout  # only what was missing
     assert reglab.load(out)[COLUMNS].equals(expected)
+
+
+@pytest.mark.parametrize("address", ["auto", "127.0.0.1:{port}"])
+def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing(ray_home, tmp_path, address):
+    import socket
+
+    with socket.socket() as free:  # a loopback port nothing listens on once closed
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    address = address.format(port=port)
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "seed", "--epochs", "2", "--out",
+                           str(tmp_path / "s"), "--executor", "ray", "--address", address], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr
+    assert done.stderr.startswith(f"reglab: error: address: got '{address}'; allowed: auto, or the HOST:PORT")
+    assert "no Ray cluster answers there" in done.stderr and not (tmp_path / "s").exists()
+    print(f"{address}: refused after {time.perf_counter() - began:.1f} s")  # Ray alone retried for two minutes

@@ -289,3 +289,13 @@ def test_a_relaxed_adaptive_group_lasso_path_keeps_the_5_informative_inputs_of_5
     path = MLPClassifierCV(penalty="group_lasso_inputs", alphas=16, relax=True, adaptive=True, random_state=seed)
     kept = set(path.fit(StandardScaler().fit_transform(X), y).get_support(indices=True).tolist())
     assert kept >= {0, 1, 2, 3, 4} and 5 / len(kept) >= 0.8, sorted(kept)
+
+
+def test_values_in_messages_are_printed_as_a_user_wrote_them():
+    X = np.zeros((6, 2))
+    with pytest.raises(ValueError, match=r"^y: got one class \(0\); allowed"):
+        MLPClassifier(**SMALL).fit(X, np.zeros(6, np.int64))
+    with pytest.raises(ValueError, match=r"^y: got one class \('no'\); allowed"):
+        MLPClassifier(**SMALL).fit(X, np.array(["no"] * 6))
+    with pytest.raises(ValueError, match=r"^alphas: got \[0\.1, -1\.0\]; allowed"):
+        MLPClassifierCV(alphas=np.array([0.1, -1.0]), cv=2).fit(X, np.arange(6) % 2)

@@ -63,7 +63,7 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", addr
              report=True, rerun="", title="Regularization path", variant=None) -> SweepResult:
     """Train ``grid`` over ``base`` on ``split``; a grid with data axes trains each model on ``variant(settings)``,
     the Split of the data made with those settings (``settings``: e.g. ``{"n": 50}``)."""
-    from .engine.runner import default_executor
+    from .engine.runner import connected, default_executor
 
     start = time.perf_counter()
     checks.choice("executor", executor, EXECUTORS)
@@ -77,7 +77,8 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", addr
     chunks = _chunks(points, chunk_size)
     out = Path(out or DEFAULT_OUT)
     store = SweepStore(out)
-    with claim(out), written(out):  # one process at a time writes a sweep folder
+    # one process at a time writes a sweep folder; a cluster that does not answer is refused before it is written
+    with claim(out), connected(executor, address), written(out):
         store.start(_manifest(splits, base, grid, chunks, chunk_size))
         todo = [c for c in range(len(chunks)) if c not in store.finished()]
         _train_chunks(store, {c: chunks[c] for c in todo}, splits, executor, address, grid.learning_rates,

@@ -19,6 +19,8 @@ is used and kept. Needs ``pip install "reglab[ray]"``.
 
 import fcntl
 import os
+import socket
+from contextlib import contextmanager
 import tempfile
 from dataclasses import replace
 
@@ -52,20 +54,65 @@ def train_model(train, program, hparams, data, job):
     return train(program, hparams, data, job)
 
 
-def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
-    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, job)`` in a
-    worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
-    CPUs) submitted at a time, so a grid of any size holds only that many specifications and results at once.
-    Leaving the loop cancels what has not finished; a runtime this call started is stopped."""
+def _ray():
     try:
         import ray as ray_
     except ImportError:
         raise ReglabError("executor", "ray", 'threads or vectorized; or install Ray: pip install "reglab[ray]"') \
             from None
+    return ray_
+
+
+@contextmanager
+def connected(address=None):
+    """Connected to the cluster at ``address`` (see ``ray``) for the block, unless the caller is already; the
+    executor's calls inside use and keep this connection; a runtime started here is stopped after."""
+    ray_ = _ray()
+    if ray_.is_initialized():
+        yield
+        return
+    _connect(ray_, address)
+    try:
+        yield
+    finally:
+        ray_.shutdown()
+
+
+CONNECT_SECONDS = 15  # how long a cluster's head may take to answer; Ray itself retries for minutes
+
+
+def _connect(ray_, address):
+    """``ray.init`` for ``address`` (None: a local runtime), quietly (Ray's INFO lines and notices only with
+    ``REGLAB_RAY_LOG=info``); where no cluster answers, one ReglabError naming the address, within CONNECT_SECONDS."""
+    level = os.environ.get("REGLAB_RAY_LOG", "error").upper()
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", level.lower())  # Ray's C++ core writes to stderr by itself
+    allowed = "auto, or the HOST:PORT of a running Ray cluster's head"
+    if address and address != "auto":
+        host, colon, port = address.rpartition("://")[2].rpartition(":")
+        if not colon or not host or not port.isdigit():
+            raise ReglabError("address", address, allowed)
+        try:
+            socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+        except OSError as err:
+            raise ReglabError("address", address, f"{allowed} (no Ray cluster answers there: a connection to {host}:"
+                              f"{port} gave '{err.strerror or err}' within {CONNECT_SECONDS} s)") from None
+    try:
+        ray_.init(address=address or "local", include_dashboard=False, log_to_driver=False, logging_level=level)
+    except ConnectionError as err:  # "auto" with no cluster on this machine, a head that refused us
+        raise ReglabError("address", address, f"{allowed} (no Ray cluster answers there: "
+                          f"{str(err).split('. ')[0]})") from None
+
+
+def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
+    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, job)`` in a
+    worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
+    CPUs) submitted at a time, so a grid of any size holds only that many specifications and results at once.
+    Leaving the loop cancels what has not finished; a runtime this call started is stopped."""
+    ray_ = _ray()
     started = not ray_.is_initialized()
     if started:
-        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        ray_.init(address=address or "local", include_dashboard=False, log_to_driver=False)
+        _connect(ray_, address)
     remote = ray_.remote(num_cpus=1, max_retries=RETRIES)(train_model)
     pending, stored = {}, {}
     try:

@@ -24,7 +24,7 @@ import time
 import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -300,6 +300,17 @@ def ray(tasks, cancelled, ahead=(), **options) -> Iterator[tuple[_Task, Trained]
 
 
 EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}
+
+
+def connected(executor, address=None):
+    """A context in which ``run(..., executor)`` calls share what the executor connects to, connected on entry
+    (a Ray cluster at ``address``: where none answers, the one ReglabError before any work); nothing for the
+    others."""
+    if executor != "ray":
+        return nullcontext()
+    from .ray_executor import connected as to_ray
+
+    return to_ray(address)
 
 
 def run(jobs, executor="auto", cancel: threading.Event | None = None, ahead=(),

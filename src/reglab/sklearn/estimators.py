@@ -28,6 +28,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .. import data as datasets
 from ..config import ModelConfig
+from ..errors import plain
 from ..regularizers import group_lasso, l1, l1_l2, l2
 
 PENALTIES = ("none", "l1", "l1_proximal", "l2", "elasticnet", "group_lasso_inputs", "group_lasso_units")
@@ -253,14 +254,14 @@ class MLPClassifier(ClassifierMixin, _MLP):
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"y: got one class ({self.classes_[0]!r}); allowed: labels of at least two classes")
+            raise ValueError(f"y: got one class ({plain(self.classes_[0])!r}); allowed: labels of at least two classes")
         return X, codes.astype(np.int32), self._seed()
 
     def _weights(self, sample_weight, X, codes):
         weights = super()._weights(sample_weight, X, codes)
         weighted = np.unique(codes[weights > 0]) if weights is not None else ()
         if weights is not None and len(weighted) < 2:
-            raise ValueError(f"sample_weight: got weight on one class only ({self.classes_[weighted[0]]!r}); "
+            raise ValueError(f"sample_weight: got weight on one class only ({plain(self.classes_[weighted[0]])!r}); "
                              "allowed: weights that leave at least two classes")
         return weights
 

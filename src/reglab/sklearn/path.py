@@ -12,6 +12,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from ..errors import plain
 from .estimators import _MLP, MLPClassifier, MLPRegressor, adaptive_factors, only
 
 EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spaced (glmnet's habit)
@@ -118,7 +119,7 @@ class _Path:
         self.alpha_max_ = None  # given, not measured
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
         if not len(alphas) or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-            raise ValueError(f"alphas: got {self.alphas!r}; allowed: an int, or finite numbers >= 0")
+            raise ValueError(f"alphas: got {plain(self.alphas)!r}; allowed: an int, or finite numbers >= 0")
         return alphas
 
     @_fit_context(prefer_skip_nested_validation=True)
