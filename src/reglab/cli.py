@@ -23,6 +23,9 @@ COLUMNS = [("model", "model", "{}"), ("data_loss", "loss", "{:.3g}"), ("val_data
            ("accuracy", "acc", "{:.3f}"), ("val_accuracy", "val acc", "{:.3f}"), ("penalty", "penalty", "{:.3g}"),
            ("zeros", "zeros", "{:.1%}"), ("boundary_length", "boundary", "{:.2f}")]  # within 80 columns: the
 # report also has the weights below 1e-3 and the training seconds
+NOTES = {"data_loss": "loss: cross-entropy, without the penalty",  # the table's caption, for the columns it shows
+         "zeros": "zeros: share of kernel weights at exactly 0",
+         "boundary_length": "boundary: length of the P = 0.5 line in the plotting window"}
 
 
 def _common(command):
@@ -285,9 +288,9 @@ def _run(spec_path, out, seed, epochs, command):
     for names, rows in networks(result.runs):
         total = sum(r["params"] for r in rows)
         console.print(_table(f"network of {', '.join(names)}", rows, LAYER_COLUMNS, f"Total params: {total:,}"))
-    console.print(_table(result.study.title, summary_rows(result.runs), COLUMNS,
-                         "loss: cross-entropy, without the penalty; zeros: share of kernel weights at exactly 0; "
-                         "boundary: length of the P = 0.5 line in the plotting window"))
+    rows = summary_rows(result.runs)
+    notes = "; ".join(note for key, note in NOTES.items() if any(key in row for row in rows))
+    console.print(_table(result.study.title, rows, COLUMNS, notes))
     informative = result.split.dataset.params.get("informative")
     if informative:
         names = ", ".join(result.split.dataset.feature_names[i] for i in informative)

@@ -158,7 +158,8 @@ def keras(config, data, validation_split, name="model") -> str:
     used = sorted({"layers", "optimizers"} | {m for m in ("callbacks", "constraints", "regularizers")
                                               if f"{m}." in text + callbacks or (m == "regularizers" and
                                                                                  "GroupLasso" in text)})
-    lines = ["import os", "", "os.environ.setdefault(\"KERAS_BACKEND\", \"jax\")  # any Keras 3 backend; jax comes with reglab",
+    backend = 'os.environ.setdefault("KERAS_BACKEND", "jax")  # any Keras 3 backend; jax comes with reglab'
+    lines = ["import os", "", backend,
              "import keras  # noqa: E402", f"from keras import {', '.join(used)}  # noqa: E402",
              load + (GROUP_LASSO_CLASS if "GroupLasso" in text else "\n"), *sorted(notes)]
     if not binary:

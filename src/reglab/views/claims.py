@@ -21,6 +21,24 @@ def _kind(run):
     return "other"
 
 
+OPTIMIZERS = {"adam": "Adam", "sgd": "SGD"}  # as Keras spells them
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def _penalized_layer(run) -> int:
+    """The Dense layer whose kernel ``run``'s penalty acts on with the most weights (the last such, on a tie)."""
+    regs = run.config.kernel_regularizers()
+    sizes = [np.size(layer["kernel"]) if r is not None else -1 for r, layer in zip(regs, run.params)]
+    return max(range(len(sizes)), key=lambda i: (sizes[i], i))
+
+
+def _layer_words(run, i) -> str:
+    """``layer 2's kernel (128×128, the second hidden layer)``; the last layer is the output layer."""
+    shape = "×".join(map(str, np.shape(run.params[i]["kernel"])))
+    where = "the output layer" if i == len(run.params) - 1 else f"the {ORDINALS[i]} hidden layer"
+    return f"layer {i + 1}'s kernel ({shape}, {where})"
+
+
 def _hidden(run, key="kernel"):
     return np.concatenate([np.asarray(layer[key]).ravel() for layer in run.params[:-1]])
 
@@ -40,7 +58,8 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
         shares = ", ".join(f"{r.name} {zero_share(r):.1%}" for r in compared)
         found = []
         if lasso:
-            found.append("with the L1 term in the gradient (Keras's way) Adam makes weights small, not zero"
+            found.append(f"with the L1 term in the gradient (Keras's way) {OPTIMIZERS[lasso.config.optimizer]} makes "
+                         "weights small, not zero"
                          if zero_share(lasso) < 0.01 else f"{lasso.name} makes {zero_share(lasso):.0%} of them zero")
         if prox:
             found.append("the proximal (orthant-wise) step makes most of them exactly zero" if zero_share(prox) > 0.5
@@ -59,10 +78,12 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
                 + (": the L2 gradient, 2λw, fades as a weight shrinks, so weights shrink towards zero without "
                    "reaching it." if norm(ridge) < norm(plain) and zero_share(ridge) < 0.01 else
                    ". These numbers do not show smooth shrinking (smaller weights without exact zeros)."))
-        fig = plot_magnitude_histogram(compared, layer=1)
+        layer = _penalized_layer(ridge)
+        fig = plot_magnitude_histogram(compared, layer=layer)
         out.append({"title": "“L2 shrinks weights smoothly”", "text": text,
-                    "figures": [("claim-l2.png", "How big the second hidden kernel's weights are: a histogram of |w| "
-                                 "on a log scale, exact zeros in the bin at the left.", png_bytes(fig))]})
+                    "figures": [("claim-l2.png", f"How big the weights of {_layer_words(ridge, layer)} are: a "
+                                 "histogram of |w| on a log scale, exact zeros in the bin at the left.",
+                                 png_bytes(fig))]})
     regularized = [r for r in (ridge, lasso, prox) if r is not None]
     if not (plain and regularized):
         return out, []
@@ -72,9 +93,10 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
                   for g, layer in zip(regs, r.params) if g is not None)
     norm = lambda run, key: float(np.linalg.norm(_hidden(run, key)))  # noqa: E731
     text = (f"{r.name}: the final penalty, {r.final.get('val_penalty', by_hand):.4g}, equals the factor times the "
-            f"hidden kernels' norm ({by_hand:.4g}) with no bias term; hidden bias norm {norm(r, 'bias'):.3g} "
-            f"(plain model {norm(plain, 'bias'):.3g}) against kernel norm {norm(r, 'kernel'):.3g} "
-            f"(plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a bias_regularizer.")
+            f"norm of the kernels it penalizes ({by_hand:.4g}) with no bias term; hidden bias norm "
+            f"{norm(r, 'bias'):.3g} (plain model {norm(plain, 'bias'):.3g}) against hidden kernel norm "
+            f"{norm(r, 'kernel'):.3g} (plain {norm(plain, 'kernel'):.3g}). Biases are penalized only with a "
+            "bias_regularizer.")
     return out, [{"title": "“You don't do this for biases”", "text": text,
                   "figures": [("claim-bias.png", "L2 norms of the hidden kernels and the hidden biases of every model.",
                                png_bytes(plot_kernel_and_bias_norms(runs)))]}]

@@ -98,11 +98,14 @@ def render(title, intro, data_summary, runs, figures, versions, rerun, sections=
     with ``title``, ``text`` (plain text) and ``figures``, each shown under its heading after the figures."""
     sparsity = [{**row, "shape": "×".join(map(str, row["shape"]))}
                 for row in sparsity_rows(runs)]
+    dropout = any(any(r.config.dropout_rates()) for r in runs)
+    validated = any("val_data_loss" in r.final for r in runs)
     parts = [
         "<h2>Summary</h2>",
-        "<p>Train figures are epoch means over batches (Keras's aggregation, dropout active); validation figures are "
-        "taken after each epoch. <i>data loss</i> is the cross-entropy alone; <i>loss</i> and <i>val_loss</i> add "
-        "the penalty, as Keras reports them. Sparsity counts kernel weights of all layers.</p>",
+        f"<p>Train figures are epoch means over batches (Keras's aggregation{', dropout active' if dropout else ''})"
+        + ("; validation figures are taken after each epoch" if validated else "") + ". <i>data loss</i> is the "
+        "cross-entropy alone; <i>loss</i>" + (" and <i>val_loss</i> add" if validated else " adds") + " the "
+        "penalty, as Keras reports them. Sparsity counts kernel weights of all layers.</p>",
         html_table(summary_rows(runs), SUMMARY_COLUMNS),
         "<h2>Network</h2>",
     ]
