@@ -5,9 +5,11 @@ Bad input prints one line (``reglab: error: FIELD: got VALUE; allowed: WHAT``) a
 """
 
 import json
+import os
 import shlex
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,7 +106,7 @@ def demo_tabular(out, epochs, alphas, folds, penalty, names):
     console = _console()
     console.print(_table("Choosing λ on tabular data", result.rows, TABLE,
                          "CV score: accuracy (diabetes: R²); alpha in scikit-learn's units"))
-    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+    console.print(_report_line(result), soft_wrap=True)
 
 
 @main.command()
@@ -244,7 +246,27 @@ def _print_sweep(result):
     title = f"best strength per regularizer ({len(result.frame)} models, {result.trained} trained now)"
     console = _console()
     console.print(_table(title, rows, BEST_COLUMNS[:1] + [(n, n, "{}") for n in names] + BEST_COLUMNS[1:]))
-    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+    console.print(_report_line(result), soft_wrap=True)
+
+
+_IMPORTED = time.perf_counter()
+
+
+def _since_start() -> float:
+    """Seconds since this process started, from the kernel's record where there is one (Linux's /proc: start time
+    in clock ticks since boot, against the uptime), else since this module was imported."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        return float(Path("/proc/uptime").read_text().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _IMPORTED
+
+
+def _report_line(result) -> str:
+    """Where the report is and how long it took: the work itself, and the whole command from its process's start
+    (Python's and the libraries' start-up, loading or compiling programs, training, figures, writing)."""
+    return (f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s of work; {_since_start():.1f} s since "
+            "the command started)")
 
 
 def _console():
@@ -296,7 +318,7 @@ def _run(spec_path, out, seed, epochs, command):
         names = ", ".join(result.split.dataset.feature_names[i] for i in informative)
         console.print(_table(f"inputs used (informative: {names})", selection_rows(result.runs, informative),
                              SELECTION_COLUMNS))
-    console.print(f"report: {result.out / 'report.html'}  ({result.seconds:.1f} s)", soft_wrap=True)
+    console.print(_report_line(result), soft_wrap=True)
 
 
 if __name__ == "__main__":
