@@ -155,3 +155,17 @@ def test_datasets_and_splits_print_in_one_line():
     d = data.moons()
     assert repr(d) == "Dataset('moons': 100 samples, 2 features, classes (0, 1))"
     assert repr(data.split(d)) == "Split('moons': 80 train / 20 validation, keras, validation_split=0.2)"
+
+
+def test_a_standardized_split_scales_both_parts_by_the_training_rows_as_scikit_learn_does():
+    from sklearn.preprocessing import StandardScaler
+
+    d = data.load("breast_cancer")
+    s = data.split(d, 0.25, standardize=True)
+    cut = int(len(d.y) * 0.75)
+    scaler = StandardScaler().fit(d.X[:cut].astype(np.float32))
+    np.testing.assert_allclose(s.X_train, scaler.transform(d.X[:cut]), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(s.X_val, scaler.transform(d.X[cut:]), rtol=1e-4, atol=1e-5)
+    assert repr(s).endswith("validation_split=0.25, standardized)")
+    with pytest.raises(ReglabError, match="^standardize: got 'yes'; allowed: true or false$"):
+        data.split(d, standardize="yes")

@@ -77,8 +77,9 @@ def test_sliders_redraw_from_the_page_alone(page, explore_url):
     assert len(page.evaluate("window.reglab.timings.redraws")) == 4
 
 
-CONTROL_VALUES = [("data", "circles"), ("noise", "0.15"), ("n", "60"), ("validation_split", "0.25"), ("layers", "1"),
-                  ("width", "8"), ("activation", "tanh"), ("optimizer", "sgd"), ("learning_rate", "0.05"),
+CONTROL_VALUES = [("data", "circles"), ("noise", "0.15"), ("n", "60"), ("validation_split", "0.25"),
+                  ("standardize", "on"), ("layers", "1"), ("width", "8"), ("activation", "tanh"), ("optimizer", "sgd"),
+                  ("learning_rate", "0.05"),
                   ("batch_size", "16"), ("epochs", "25"), ("strength", "0.01"), ("seeds", "2"),
                   *[("regularizer", kind) for kind in ("none", "l1", "l1_proximal", "l2", "elastic_net",
                                                        "group_lasso", "dropout", "weight_decay", "max_norm",
@@ -92,7 +93,7 @@ def test_every_control_reaches_the_server_and_every_regularizer_trains(page, exp
     open_page(page, explore_url, "#epochs=20&width=8&layers=1", everything=False)
     for name, value in CONTROL_VALUES:
         set_control(page, name, value)
-        wanted = value if name in ("data", "activation", "optimizer", "regularizer") else float(value)
+        wanted = value if name in ("data", "standardize", "activation", "optimizer", "regularizer") else float(value)
         try:  # its scene, then its first model (one change at a time: no pile of programs compiling at once)
             page.wait_for_function(f"""() => {{ const s = window.reglab.state.scene;
                 return s && s.controls[{name!r}] == {json.dumps(wanted)}; }}""", timeout=120_000)
@@ -227,6 +228,29 @@ def test_a_sweep_writes_a_page_that_needs_no_server(page, tmp_path):
     history = reglab.load_sweep(tmp_path / "grid", per="epoch")
     row = history[(history["index"] == frame.loc["l2(0.001) seed 0", "index"]) & (history["epoch"] == 10)]
     assert page.locator("#r-val_data_loss").text_content() == f"{row['val_data_loss'].iloc[0]:.4g}"
+
+
+def test_a_saved_sweep_with_axes_offers_every_value_of_each_axis_and_every_seed(page, tmp_path):
+    result = reglab.sweep("moons", regularizers=["l2"], lambdas=[1e-3, 0.1], seeds=2, epochs=20, learning_rate=0.01,
+                          axes={"hidden": [[4], [8]], "data.n": [60, 100]}, out=tmp_path / "g", progress=False)
+    page.goto((tmp_path / "g" / "explorer.html").as_uri() + "#lam=1")
+    page.wait_for_function("window.reglab.state.scene !== null")
+    options = lambda css: page.locator(f"{css} option").all_text_contents()  # noqa: E731
+    assert options("select[data-axis='hidden']") == ["4", "8"] and options("select[data-axis='data.n']") == ["60",
+                                                                                                        "100"]
+    assert options("#seed") == ["0", "1"] and not page.locator("#seed").is_disabled()
+    page.locator("select[data-axis='hidden']").select_option("8")
+    page.locator("select[data-axis='data.n']").select_option("100")
+    page.locator("#seed").select_option("1")
+    frame = result.frame
+    row = frame[(frame["hidden"].map(lambda h: list(h) == [8])) & (frame["data.n"] == 100) & (frame["seed"] == 1)
+                & (frame["strength"] == 0.1)].iloc[0]
+    assert page.locator("#r-name").text_content() == row["name"]
+    assert page.locator("#r-val_data_loss").text_content() == f"{row['val_data_loss']:.4g}"
+    assert page.evaluate("window.reglab.state.scene.train.xy.length") == 80  # 100 samples: the last 20 validate
+    page.locator("#export-toml").click()
+    assert "seed = 1" in page.locator("#export-text").text_content()  # the seed shown is the one exported
+    assert "seed=1" in page.url and "axis.hidden=8" in page.url
 
 
 def test_a_saved_page_never_replaces_a_file_reglab_did_not_write(tmp_path):

@@ -22,7 +22,7 @@ def exported_spec(data, regularizer, csv=None) -> str:
     body = {"controls": {**SMALL, "data": data, "regularizer": regularizer,
                          **({"strength": STRENGTH[regularizer]} if regularizer in STRENGTH else {})}}
     the_plan, _, _, scene = server.prepare({**body, **({"csv": csv} if csv else {})})
-    return scene["exports"][the_plan.strengths.index(the_plan.models[0][1])]["toml"]
+    return scene["exports"]["0"][the_plan.strengths.index(the_plan.models[0][1])]["toml"]
 
 
 def long_named_csv(folder):
@@ -57,7 +57,7 @@ def test_each_exported_study_is_named_after_its_data_and_model():
 
 
 def test_the_keras_script_names_a_backend_and_runs_without_tensorflow(tmp_path):
-    text = server.prepare({"controls": {**SMALL, "data": "wine", "regularizer": "l1"}})[3]["exports"][0]["keras"]
+    text = server.prepare({"controls": {**SMALL, "data": "wine", "regularizer": "l1"}})[3]["exports"]["0"][0]["keras"]
     assert 'os.environ.setdefault("KERAS_BACKEND", "jax")' in text
     assert text.index("KERAS_BACKEND") < text.index("import keras")  # Keras reads it once, on import
     (tmp_path / "model.py").write_text(text)
@@ -69,3 +69,24 @@ def test_the_keras_script_names_a_backend_and_runs_without_tensorflow(tmp_path):
     assert set(final) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     with pytest.raises(ImportError):  # the script ran where TensorFlow is not
         __import__("tensorflow")
+
+
+def test_the_page_standardizes_tabular_data_on_its_training_rows_and_the_exports_do_the_same(tmp_path):
+    the_plan, split, plane, scene = server.prepare({"controls": {**SMALL, "data": "wine"}})
+    assert split.scaler is not None and "standardized on the training rows" in scene["data"]
+    np.testing.assert_allclose(split.X_train.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(split.X_train.std(axis=0), 1, atol=1e-5)
+    raw = np.asarray(split.dataset.X, np.float64)
+    by_hand = (raw - raw[:142].mean(axis=0)) / raw[:142].std(axis=0)  # the first 142 of 178 rows train
+    np.testing.assert_allclose(split.X_val, by_hand[142:], rtol=1e-5, atol=1e-5)
+    xy = np.asarray(scene["train"]["xy"])
+    assert np.abs(xy).max() < 10  # principal components of standardized inputs, not -609 to 1073
+    exported = scene["exports"]["0"][the_plan.strengths.index(the_plan.models[0][1])]
+    (tmp_path / "exp.toml").write_text(exported["toml"])
+    again = spec.read(tmp_path / "exp.toml").load_split()
+    np.testing.assert_array_equal(again.X_train, split.X_train)
+    np.testing.assert_array_equal(again.X_val, split.X_val)
+    assert "standardize=True" in exported["python"] and "X[:split_at].std(axis=0)" in exported["keras"]
+    moons = server.prepare({"controls": {**SMALL, "data": "moons"}})[1]  # the lecture's plane, as it is
+    assert moons.scaler is None and server.prepare({"controls": {**SMALL, "standardize": "on"}})[1].scaler
+    assert server.prepare({"controls": {**SMALL, "data": "wine", "standardize": "off"}})[1].scaler is None

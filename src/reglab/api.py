@@ -25,8 +25,10 @@ from .results import Run
 from .spec import Study
 
 
-def as_split(data, validation_split: float = 0.2, split: str = "keras", split_seed: int = 0) -> datasets.Split:
-    """A Split from a Split, a Dataset, a data-set name (``"moons"``) or an ``(X, y)`` pair."""
+def as_split(data, validation_split: float = 0.2, split: str = "keras", split_seed: int = 0,
+             standardize: bool = False) -> datasets.Split:
+    """A Split from a Split, a Dataset, a data-set name (``"moons"``) or an ``(X, y)`` pair (``standardize``: see
+    ``reglab.data.split``)."""
     if isinstance(data, datasets.Split):
         return data
     if isinstance(data, str):
@@ -35,7 +37,7 @@ def as_split(data, validation_split: float = 0.2, split: str = "keras", split_se
         data = datasets.from_arrays(*data)
     if not isinstance(data, datasets.Dataset):
         raise ReglabError("data", type(data).__name__, "a reglab Split or Dataset, a data-set name, or an (X, y) pair")
-    return datasets.split(data, validation_split, split, split_seed)
+    return datasets.split(data, validation_split, split, split_seed, standardize=standardize)
 
 
 def make_config(config=None, **settings) -> ModelConfig:

@@ -12,7 +12,7 @@ from .grid import Grid
 
 TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot", "sweep")
 SWEEP_KEYS = ("regularizers", "lambdas", "rates", "seeds", "learning_rates", "l1_ratio", "axes", "chunk_size")
-SPLIT_KEYS = ("validation_split", "split", "split_seed")
+SPLIT_KEYS = ("validation_split", "split", "split_seed", "standardize")
 PLOT_KEYS = ("xlim", "ylim")
 
 
@@ -33,11 +33,12 @@ class Study:
     grid: Grid | None = None
     chunk_size: int | None = None
     overrides: tuple = ()  # ((setting, value), ...) that with_overrides replaced in every model
+    standardize: bool = False  # features standardized on the training rows (data.split's standardize)
 
     def load_split(self, changes=None) -> data.Split:
         """The study's split; ``changes``: data settings replacing the [data] table's (a sweep's data axes)."""
         dataset = data.load(**{**self.data, **(changes or {})})
-        return data.split(dataset, self.validation_split, self.split, self.split_seed)
+        return data.split(dataset, self.validation_split, self.split, self.split_seed, standardize=self.standardize)
 
     def with_overrides(self, seed=None, epochs=None) -> "Study":
         """The same study with every model's seed and/or epochs replaced (CLI --seed / --epochs); a seed also
@@ -77,6 +78,9 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
                                      low=0.0, high=1.0, high_open=True)
     split = checks.choice("data.split", split_args.get("split", "keras"), data.SPLITS)
     split_seed = checks.integer("data.split_seed", split_args.get("split_seed", 0), low=0)
+    standardize = split_args.get("standardize", False)
+    if not isinstance(standardize, bool):
+        raise ReglabError("data.standardize", standardize, "true or false (features scaled on the training rows)")
 
     defaults = _table(doc, "defaults")
     _known("defaults", defaults, config_fields())
@@ -110,7 +114,8 @@ def parse(doc: dict, default_name: str = "study", base: Path | None = None) -> S
     if not isinstance(name, str) or not name or "/" in name:
         raise ReglabError("name", name, "a non-empty name without '/'")
     return Study(name, str(doc.get("title", name)), str(doc.get("description", "")), data_doc,
-                 validation_split, split, split_seed, tuple(models), window, base, grid, chunk_size)
+                 validation_split, split, split_seed, tuple(models), window, base, grid, chunk_size,
+                 standardize=standardize)
 
 
 def _model(where, settings) -> ModelConfig:

@@ -43,7 +43,7 @@ class SweepResult:
 
 def sweep(data="moons", *, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None,
           l1_ratio=0.5, axes=None, out=None, chunk_size=None, executor="auto", address=None, progress=True,
-          report=True, validation_split=0.2, split="keras", rerun="", title="Regularization path",
+          report=True, validation_split=0.2, split="keras", standardize=False, rerun="", title="Regularization path",
           **settings) -> SweepResult:
     """Train every model of the grid (``reglab.grid.Grid``, with ``axes`` over further model or data settings) on
     ``data`` (a name or a dict of ``reglab.data.load`` arguments where a data axis varies it; else also a Split, a
@@ -53,8 +53,9 @@ def sweep(data="moons", *, regularizers=("l1", "l2"), lambdas=None, rates=None, 
     grid = Grid.build(regularizers, lambdas, rates, seeds, learning_rates, l1_ratio, axes)
     load = {"name": data} if isinstance(data, str) else dict(data) if isinstance(data, dict) else None
     variant = None if load is None else \
-        (lambda changes: datasets.split(datasets.load(**{**load, **changes}), validation_split, split))
-    base_split = variant({}) if variant else as_split(data, validation_split, split)
+        (lambda changes: datasets.split(datasets.load(**{**load, **changes}), validation_split, split,
+                                        standardize=standardize))
+    base_split = variant({}) if variant else as_split(data, validation_split, split, standardize=standardize)
     return run_grid(base_split, make_config(**settings), grid, out=out, chunk_size=chunk_size, executor=executor,
                     address=address, progress=progress, report=report, rerun=rerun, title=title, variant=variant)
 
@@ -166,7 +167,8 @@ def _manifest(splits, base, grid, chunks, chunk_size) -> dict:
             digest.update(array.tobytes())
         d = split.dataset
         return {"name": d.name, "params": d.params, "validation_split": split.validation_split, "split": split.method,
-                "n_train": len(split.y_train), "n_val": len(split.y_val), "sha1": digest.hexdigest()}
+                "n_train": len(split.y_train), "n_val": len(split.y_val), "sha1": digest.hexdigest(),
+                **({"standardize": True} if split.scaler is not None else {})}  # older sweeps' manifests: as they were
 
     first = splits[_key(chunks[0][0][0].data)]
     out = {"format": 1, "data": described(first), "classes": list(first.dataset.classes), "base": base.to_dict(),

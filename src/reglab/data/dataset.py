@@ -65,15 +65,19 @@ class Split:
     method: str
     w_train: np.ndarray | None = None
     w_val: np.ndarray | None = None
+    scaler: tuple | None = None  # standardized: (mean [d], scale [d]) of the training rows (float64), else None
 
     def __repr__(self):
         return (f"Split({self.dataset.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation, "
-                f"{self.method}, validation_split={self.validation_split:g})")
+                f"{self.method}, validation_split={self.validation_split:g}"
+                f"{', standardized' if self.scaler else ''})")
 
 
 def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras", seed: int = 0,
-          sample_weight=None) -> Split:
+          sample_weight=None, standardize: bool = False) -> Split:
     """Cut ``dataset`` into training and validation parts (and ``sample_weight`` [n], if given, with them).
+    ``standardize``: every feature minus its mean and divided by its standard deviation, both of the training rows
+    (scikit-learn's ``StandardScaler`` fitted on them; a constant feature is only centred), in both parts.
 
     ``method='keras'`` (default) is Keras's ``validation_split``: the *last* ``floor``-complement fraction of the
     samples, taken before any shuffling (100 samples, 0.2 -> samples 80..99 validate).
@@ -97,11 +101,18 @@ def split(dataset: Dataset, validation_split: float = 0.2, method: str = "keras"
                               f"a fraction that leaves every class in both parts ({err})") from None
     if len(train_idx) == 0 or len(val_idx) == 0 < vs:
         raise ReglabError("validation_split", validation_split, f"a fraction that leaves samples on both sides of {n}")
+    if not isinstance(standardize, (bool, np.bool_)):
+        raise ReglabError("standardize", standardize, "true or false")
     X = dataset.X.astype(np.float32)
     y = dataset.y.astype(np.int32)
     w = None if sample_weight is None else np.asarray(sample_weight, np.float32)
+    scaler = None
+    if standardize:
+        rows = X[train_idx].astype(np.float64)
+        scaler = (rows.mean(axis=0), np.where(rows.std(axis=0) > 0, rows.std(axis=0), 1.0))
+        X = ((X - scaler[0]) / scaler[1]).astype(np.float32)
     return Split(dataset, X[train_idx], y[train_idx], X[val_idx], y[val_idx], vs, method,
-                 *((None, None) if w is None else (w[train_idx], w[val_idx])))
+                 *((None, None) if w is None else (w[train_idx], w[val_idx])), scaler)
 
 
 def folds(dataset: Dataset, k: int = 5, seed: int = 0) -> list[Split]:

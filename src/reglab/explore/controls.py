@@ -26,6 +26,7 @@ CONTROLS = {
     "noise": (0.25, "float", ("[", 0.0, 3.0)),
     "n": (100, "int", (8, 5000)),
     "validation_split": (0.2, "float", ("[", 0.0, 0.9)),
+    "standardize": ("auto", "choice", ("auto", "on", "off")),  # auto: on for the bundled sets and CSV files
     "layers": (2, "int", (0, 6)),
     "width": (128, "int", (1, 512)),
     "activation": ("relu", "choice", ("relu", "tanh", "sigmoid", "gelu", "linear")),
@@ -79,6 +80,12 @@ def check(values: dict) -> dict:
     if out["regularizer"] == "early_stopping" and out["strength"] != int(out["strength"]):
         raise ReglabError("strength", out["strength"], "a whole number of epochs (early stopping's patience)")
     return out
+
+
+def standardized(controls: dict) -> bool:
+    """Whether the features are standardized on the training rows: as asked, or (auto) where they come on scales
+    of their own (the bundled sets, a CSV file), not the generated planes, which the page draws as they are."""
+    return controls["standardize"] == "on" or controls["standardize"] == "auto" and controls["data"] not in GENERATED
 
 
 def path(regularizer: str, strength: float) -> list[float]:

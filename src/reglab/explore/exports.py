@@ -49,11 +49,12 @@ def _load(data) -> str:
     return f"reglab.data.load({json.dumps(data.name)}{args})"
 
 
-def python(config, data, validation_split, name="model") -> str:
+def python(config, data, validation_split, name="model", standardize=False) -> str:
     """A snippet that trains the model with ``reglab.fit`` and prints its final figures."""
     body = "".join(f"    {k}={_py(v)},\n" for k, v in changed(config).items())
+    scaled = ", standardize=True" if standardize else ""
     return (f"import reglab\n\n"
-            f"data = reglab.data.split({_load(data)}, validation_split={validation_split:g})\n"
+            f"data = reglab.data.split({_load(data)}, validation_split={validation_split:g}{scaled})\n"
             f"run = reglab.fit(\n    data,\n    name={json.dumps(name)},\n{body})\n"
             f"print(run.final)\n")
 
@@ -65,12 +66,13 @@ def study_name(data, name) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", f"{source} {name}").strip("_")
 
 
-def toml(config, data, validation_split, name="model") -> str:
+def toml(config, data, validation_split, name="model", standardize=False) -> str:
     """A spec for ``reglab run SPEC.toml``: the data and this one model, named after both."""
     kind = "csv" if "path" in data.params else data.name
     lines = [f"name = {json.dumps(study_name(data, name))}", "", "[data]", f"name = {json.dumps(kind)}"]
     lines += [f"{k} = {_toml(v)}" for k, v in data.params.items()]
-    lines += [f"validation_split = {validation_split:g}", "", "[[models]]", f"name = {json.dumps(name)}"]
+    lines += [f"validation_split = {validation_split:g}"] + (["standardize = true"] if standardize else [])
+    lines += ["", "[[models]]", f"name = {json.dumps(name)}"]
     lines += [f"{k} = {_toml(v)}" for k, v in changed(config).items() if v is not None]
     return "\n".join(lines) + "\n"
 
@@ -112,7 +114,14 @@ def _keras_regularizer(r, notes) -> str | None:
     return parts[0] if parts else None
 
 
-def keras(config, data, validation_split, name="model") -> str:
+STANDARDIZE = """
+split_at = int(len(X) * (1 - {vs:g}))  # Keras's validation_split: the last rows validate
+mean, scale = X[:split_at].mean(axis=0), X[:split_at].std(axis=0)  # the training rows' (StandardScaler)
+X = ((X - mean) / np.where(scale > 0, scale, 1.0)).astype("float32")
+"""
+
+
+def keras(config, data, validation_split, name="model", standardize=False) -> str:
     """The lecture's notebook cell for this model: the data, a Sequential MLP, compile, fit with
     validation_split, for Keras 3 (reglab's defaults are Keras's: the two train the same model up to random
     numbers)."""
@@ -159,6 +168,8 @@ def keras(config, data, validation_split, name="model") -> str:
                                               if f"{m}." in text + callbacks or (m == "regularizers" and
                                                                                  "GroupLasso" in text)})
     backend = 'os.environ.setdefault("KERAS_BACKEND", "jax")  # any Keras 3 backend; jax comes with reglab'
+    if standardize:
+        load = "import numpy as np\n" + load + STANDARDIZE.format(vs=validation_split).rstrip("\n")
     lines = ["import os", "", backend,
              "import keras  # noqa: E402", f"from keras import {', '.join(used)}  # noqa: E402",
              load + (GROUP_LASSO_CLASS if "GroupLasso" in text else "\n"), *sorted(notes)]
@@ -175,6 +186,6 @@ def keras(config, data, validation_split, name="model") -> str:
     return "\n".join(lines) + "\n"
 
 
-def all_three(config, data, validation_split, name="model") -> dict:
-    return {kind: make(config, data, validation_split, name) for kind, make in
+def all_three(config, data, validation_split, name="model", standardize=False) -> dict:
+    return {kind: make(config, data, validation_split, name, standardize) for kind, make in
             (("python", python), ("toml", toml), ("keras", keras))}

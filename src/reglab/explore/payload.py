@@ -59,7 +59,8 @@ def scene(split, plane) -> dict:
            "val": {"xy": plane.project(split.X_val).round(4).tolist(), "y": split.y_val.tolist()},
            "n_inputs": int(split.X_train.shape[1]),
            "data": f"{d.name}: {len(d.y)} samples, {d.X.shape[1]} inputs, {d.n_classes} classes; "
-                   f"{len(split.y_train)} train / {len(split.y_val)} validation"}
+                   f"{len(split.y_train)} train / {len(split.y_val)} validation"
+                   + ("; standardized on the training rows" if split.scaler else "")}
     if split.X_train.shape[1] > 2:
         out.update(mean=plane.mean.tolist(), basis=plane.basis.tolist())
     return out

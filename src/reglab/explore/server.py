@@ -55,18 +55,23 @@ def prepare(body) -> tuple:
         raise ReglabError("request", str(body)[:60], 'a JSON object {"controls": {...}, "csv": {...}}')
     controls = table.check(body.get("controls", {}))
     dataset = load_data(controls, body.get("csv"))
-    split = datasets.split(dataset, controls["validation_split"])
+    standardize = table.standardized(controls)
+    split = datasets.split(dataset, controls["validation_split"], standardize=standardize)
     if len(set(split.y_train.tolist())) < dataset.n_classes:
         raise ReglabError("validation_split", controls["validation_split"],
                           "a split that leaves every class some training rows")
     the_plan = table.plan(controls, split)
     plane = payload.Plane(split)
-    seed0 = {s: (name, config) for name, s, seed, config in the_plan.models if seed == 0}
+    by_seed = {}  # seed -> strength -> (name, config): each seed's exports, for the page's seed choice
+    for name, s, seed, config in the_plan.models:
+        by_seed.setdefault(seed, {})[s] = (name, config)
     scene = {"type": "scene", **payload.scene(split, plane), "controls": controls, "strengths": the_plan.strengths,
              "models": [{"index": i, "strength": s, "seed": seed, "name": name}
                         for i, (name, s, seed, _) in enumerate(the_plan.models)],
-             "exports": [exports.all_three(seed0[s][1], dataset, controls["validation_split"], seed0[s][0])
-                         for s in the_plan.strengths],
+             "seeds": sorted(by_seed),
+             "exports": {str(seed): [exports.all_three(models[s][1], dataset, controls["validation_split"],
+                                                       models[s][0], standardize) for s in the_plan.strengths]
+                         for seed, models in by_seed.items()},
              "budget": {"work": the_plan.work, "limit": table.BUDGET}}
     return the_plan, split, plane, scene
 

@@ -2,10 +2,10 @@
 sliders and every view, for a finished sweep (``reglab sweep`` writes ``explorer.html``; ``reglab explore SWEEP
 --save PAGE.html``) or for the lecture's path trained now (``reglab explore --save PAGE.html``).
 
-The models travel as the server's messages (``payload``), one scene per regularizer. A sweep keeps its models'
+The models travel as the server's messages (``payload``), one scene per regularizer and combination of the
+further axes' values, which the page offers as a choice each, with a choice of seed. A sweep keeps its models'
 final weights only, so its surfaces and histograms are the last epoch's and the epoch slider moves the loss curves'
-marker and the figures read from the history; the first seed of each strength is drawn, the others count in the
-path's means.
+marker and the figures read from the history; the path's panels show the means over seeds.
 """
 
 import json
@@ -21,48 +21,57 @@ MARK = "<!-- reglab explorer: a page reglab wrote; reglab may replace it -->"
 
 
 def sweep_data(folder, split=None) -> dict:
-    """The scenes and models of the sweep in ``folder``, one scene per path (``family``); ``split``: its data (else
-    loaded again as its ``sweep.json`` says)."""
-    from ..results import SweepStore, first_corner
+    """The scenes and models of the sweep in ``folder``: one path per regularizer (``family``) and combination of
+    the further axes' values (``axes``: name -> value as the report labels it), every seed's models drawn;
+    ``split``: the data of the first value of every axis (else loaded again as its ``sweep.json`` says, as are the
+    data of the other values of data axes)."""
+    from ..results import SweepStore
+    from ..views.axes import combos, label
 
     store = SweepStore(folder)
     manifest = store.manifest()
-    d = manifest["data"]  # with further axes: the data of their first values, where the page's models come from
-    if split is None:
-        split = datasets.split(datasets.load(d["name"], **d["params"]), d["validation_split"], d["split"])
-    dataset = split.dataset
-    plane = payload.Plane(split)
-    frame = first_corner(store.frame(), list(manifest["grid"].get("axes", {})))
-    families = []
-    for family, part in frame.groupby("family", sort=False):
-        part = part[~part["diverged"]].sort_values(["strength", "seed"])
-        if part.empty:  # every model of this path diverged: nothing to draw
-            continue
-        strengths = sorted(float(s) for s in part["strength"].unique())
-        first_seed = int(part["seed"].min())
-        models, shown = [], {}
-        for _, row in part.iterrows():
-            if row["seed"] == first_seed:
+    d = manifest["data"]  # with further axes: the data of their first values
+    names = list(manifest["grid"].get("axes", {}))
+    splits = {}
+
+    def data_of(changes):
+        key = json.dumps(changes, sort_keys=True)
+        if key not in splits:
+            if split is not None and not splits:  # the first combination is the first value of every axis
+                splits[key] = split
+            else:
+                splits[key] = datasets.split(datasets.load(**{"name": d["name"], **d["params"], **changes}),
+                                             d["validation_split"], d["split"], standardize=d.get("standardize", False))
+        return splits[key]
+
+    paths = []
+    for values, rows in combos(store.frame(), names):
+        at = dict(zip(names, values))
+        here = data_of({n.removeprefix("data."): v for n, v in at.items() if n.startswith("data.")})
+        plane = payload.Plane(here)
+        for family, part in rows.groupby("family", sort=False):
+            part = part[~part["diverged"]].sort_values(["strength", "seed"])
+            if part.empty:  # every model of this path diverged: nothing to draw
+                continue
+            strengths = sorted(float(s) for s in part["strength"].unique())
+            models, shown = [], {}
+            for _, row in part.iterrows():
                 run = store.run(int(row["index"]))
                 run.extra.update({k: row[k] for k in ("boundary_length", "boundary_pieces") if k in row})
-                shown[float(row["strength"])] = run
-                models.append(payload.model(int(row["index"]), float(row["strength"]), first_seed, run, plane,
-                                            len(split.y_val)))
-            else:  # the path's means need only the final figures
-                models.append({"type": "model", "index": int(row["index"]), "strength": float(row["strength"]),
-                               "seed": int(row["seed"]), "final": _final(row)})
-        scene = {"type": "scene", **payload.scene(split, plane), "family": family, "first_seed": first_seed,
-                 "controls": {"regularizer": str(part["regularizer"].iloc[0])}, "strengths": strengths,
-                 "models": [{"index": m["index"], "strength": m["strength"], "seed": m["seed"]} for m in models],
-                 "exports": [exports.all_three(shown[s].config, dataset, d["validation_split"], shown[s].name)
-                             for s in strengths]}
-        families.append({"family": family, "messages": [scene, *models]})
-    return {"title": f"reglab sweep: {Path(folder).name}", "families": families}
-
-
-def _final(row) -> dict:
-    keys = ("data_loss", "val_data_loss", "accuracy", "val_accuracy", "zeros", "boundary_length")
-    return {k: payload._num(row[k]) for k in keys if k in row}
+                shown.setdefault(int(row["seed"]), {})[float(row["strength"])] = run
+                models.append(payload.model(int(row["index"]), float(row["strength"]), int(row["seed"]), run,
+                                            plane, len(here.y_val)))
+            scene = {"type": "scene", **payload.scene(here, plane), "family": family,
+                     "controls": {"regularizer": str(part["regularizer"].iloc[0])}, "strengths": strengths,
+                     "seeds": sorted(shown), "models": [{"index": m["index"], "strength": m["strength"],
+                                                         "seed": m["seed"]} for m in models],
+                     "exports": {str(seed): [exports.all_three(runs[s].config, here.dataset, d["validation_split"],
+                                                               runs[s].name, d.get("standardize", False))
+                                             if s in runs else None for s in strengths]
+                                 for seed, runs in shown.items()}}
+            paths.append({"family": family, "axes": {n: label("", v).strip() for n, v in at.items()},
+                          "messages": [scene, *models]})
+    return {"title": f"reglab sweep: {Path(folder).name}", "axes": names, "families": paths}
 
 
 def study_data(body=None) -> dict:

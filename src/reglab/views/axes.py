@@ -28,7 +28,7 @@ def _numeric(values) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
-def _combos(frame, names):
+def combos(frame, names):
     """(combination of values, its rows) for every combination of ``names``' values, in the grid's order."""
     if not names:
         return [((), frame)]
@@ -49,7 +49,7 @@ def plot_axes_path(frame, names):
         for j, value in enumerate(values):
             ax = axes[i * len(values) + j]
             part = frame[(frame["family"] == family) & frame[first].map(lambda v: v == value) & ~frame["diverged"]]
-            for c, (combo, rows) in enumerate(_combos(part, rest)):
+            for c, (combo, rows) in enumerate(combos(part, rest)):
                 mean = rows.groupby("strength")["val_data_loss"].mean()
                 if mean.empty:
                     continue

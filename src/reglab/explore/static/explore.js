@@ -4,7 +4,7 @@
 "use strict";
 
 const GROUPS = {
-  data: ["data", "noise", "n", "validation_split"], network: ["layers", "width", "activation"],
+  data: ["data", "noise", "n", "validation_split", "standardize"], network: ["layers", "width", "activation"],
   training: ["optimizer", "learning_rate", "batch_size", "epochs"],
   regularization: ["regularizer", "strength", "seeds"],
 };
@@ -14,8 +14,8 @@ const CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6
                       "#a3b18a", "#bc4749"];
 const TRAIN = "#1f77b4", VAL = "#ff7f0e", PENALTY = "#555";
 
-const state = {table: null, controls: {}, csv: null, scene: null, models: [], lam: 0, epoch: -1, busy: null,
-               started: performance.now(), exportKind: null};
+const state = {table: null, controls: {}, csv: null, scene: null, models: [], lam: 0, epoch: -1, seed: 0,
+               busy: null, started: performance.now(), exportKind: null};
 const timings = {firstSurface: null, firstModel: null, lastModel: null, requestStart: null, redraws: []};
 window.reglab = {state, timings};
 
@@ -96,16 +96,23 @@ function fromHash() {
     values[name] = params.has(name) ? (spec.kind === "choice" ? params.get(name) : Number(params.get(name)))
       : spec.default;
   }
-  if (params.has("family")) values.family = params.get("family");  // a saved page's path
+  if (params.has("family")) values.family = params.get("family");  // a saved page's path and its axes' values
+  for (const [key, value] of params) if (key.startsWith("axis.")) values[key] = value;
   return {values, lam: params.has("lam") ? Number(params.get("lam")) : null,
-          epoch: params.has("epoch") ? Number(params.get("epoch")) : null};
+          epoch: params.has("epoch") ? Number(params.get("epoch")) : null,
+          seed: params.has("seed") ? Number(params.get("seed")) : null};
 }
 
 function toHash() {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(state.controls)) params.set(name, value);
-  if (state.static) params.set("family", $("family").value);
+  if (state.static) {
+    params.set("family", $("family").value);
+    for (const pick of document.querySelectorAll("select[data-axis]")) params.set("axis." + pick.dataset.axis,
+                                                                                   pick.value);
+  }
   params.set("lam", state.lam);
+  params.set("seed", state.seed);
   params.set("epoch", state.epoch);
   history.replaceState(null, "", "#" + params.toString());
 }
@@ -173,6 +180,11 @@ function receive(message, keep) {
     state.lam = keep && keep.lam !== null && keep.lam <= lambda.max ? keep.lam : middle;
     lambda.value = state.lam;
     state.epoch = keep && keep.epoch !== null ? keep.epoch : -1;
+    const seeds = message.seeds || [0], seed = $("seed");  // the seed drawn; the path shows means over seeds
+    seed.replaceChildren(...seeds.map((s) => new Option(String(s), String(s))));
+    state.seed = keep && keep.seed !== null && seeds.includes(keep.seed) ? keep.seed : seeds[0];
+    seed.value = String(state.seed);
+    seed.disabled = seeds.length < 2;
     // the inputs already show what was asked (and a person may be editing one now): a late answer leaves them
     toHash();
     redraw();
@@ -203,8 +215,8 @@ function decode(m) {
 }
 
 function modelAt(lam) {
-  const strength = state.scene.strengths[lam], seed = state.scene.first_seed || 0;
-  return state.models.find((m) => m && m.strength === strength && m.seed === seed) || null;
+  const strength = state.scene.strengths[lam];
+  return state.models.find((m) => m && m.strength === strength && m.seed === state.seed) || null;
 }
 
 // ---- drawing -----------------------------------------------------------------------------------------------------
@@ -578,7 +590,8 @@ function drawPath() {
 
 function showExport() {
   if (!state.exportKind || !state.scene) return;
-  $("export-text").textContent = state.scene.exports[state.lam][state.exportKind];
+  const texts = (state.scene.exports[String(state.seed)] || [])[state.lam];
+  $("export-text").textContent = texts ? texts[state.exportKind] : "this seed has no model at this strength";
 }
 
 // ---- start -------------------------------------------------------------------------------------------------------
@@ -592,6 +605,12 @@ function sliders() {
   $("epoch").addEventListener("input", () => {
     state.epoch = Number($("epoch").value);
     timings.redraws.push(redraw());
+    toHash();
+  });
+  $("seed").addEventListener("change", () => {
+    state.seed = Number($("seed").value);
+    timings.redraws.push(redraw());
+    showExport();
     toHash();
   });
   for (const button of document.querySelectorAll("[data-export]")) {
@@ -613,29 +632,39 @@ function sliders() {
 }
 
 function staticPage(data) {
-  // A saved page: its models are inside it. The controls give way to a choice of path (one per regularizer).
+  // A saved page: its models are inside it. The controls give way to a choice of path (one per regularizer), one
+  // per further axis of a sweep (its values) and the seed.
   $("controls").hidden = true;
   if (!data.families.length) { status(`${data.title}: every model diverged; nothing to draw`, true); return; }
-  const {values, lam, epoch} = fromHash();
-  const pick = document.createElement("select");
-  pick.id = "family";
-  for (const f of data.families) pick.add(new Option(f.family, f.family));
-  if (data.families.some((f) => f.family === values.family)) pick.value = values.family;
+  const {values, lam, epoch, seed} = fromHash();
+  const choices = [["family", "path", (p) => p.family]];
+  for (const axis of data.axes || []) choices.push(["axis." + axis, axis, (p) => p.axes[axis]]);
+  const picks = choices.map(([key, title, of]) => {
+    const pick = document.createElement("select");
+    if (key === "family") pick.id = "family"; else pick.dataset.axis = key.slice(5);
+    for (const value of new Set(data.families.map(of))) pick.add(new Option(value, value));
+    if (data.families.some((p) => of(p) === values[key])) pick.value = values[key];
+    const label = document.createElement("label");
+    label.textContent = title + " ";
+    label.appendChild(pick);
+    return [label, pick, of];
+  });
   const show = (keep) => {
-    const family = data.families.find((f) => f.family === pick.value);
+    const path = data.families.find((p) => picks.every(([, pick, of]) => of(p) === pick.value));
+    if (!path) { status("no model of the sweep has these values (every one diverged)", true); return; }
     timings.requestStart = performance.now();
-    for (const message of family.messages) receive(message, keep);
+    for (const message of path.messages) receive(message, keep);
     timings.lastModel = performance.now() - timings.requestStart;
-    status(`${family.family}: ${family.messages.length - 1} models; ${data.title}`, false);
+    const where = Object.entries(path.axes || {}).map(([k, v]) => `${k} ${v}`).join(", ");
+    status(`${path.family}${where ? ", " + where : ""}: ${path.messages.length - 1} models; ${data.title}`, false);
   };
-  pick.addEventListener("change", () => show(null));
-  const label = document.createElement("label");
-  label.textContent = "path ";
-  label.appendChild(pick);
-  document.querySelector(".sliders").prepend(label);
+  for (const [, pick] of picks) {
+    pick.addEventListener("change", () => show({lam: state.lam, epoch: state.epoch, seed: state.seed}));
+  }
+  document.querySelector(".sliders").prepend(...picks.map(([label]) => label));
   state.static = true;
   sliders();
-  show({lam, epoch});
+  show({lam, epoch, seed});
 }
 
 async function main() {
@@ -643,10 +672,10 @@ async function main() {
   state.table = await (await fetch("api/controls")).json();
   buildControls(state.table);
   sliders();
-  const {values, lam, epoch} = fromHash();
+  const {values, lam, epoch, seed} = fromHash();
   showControls(values);
   if (values.data === "csv") { status("choose a CSV file to train on", false); return; }
-  start(values, {lam, epoch});
+  start(values, {lam, epoch, seed});
 }
 
 main();
