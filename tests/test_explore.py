@@ -141,7 +141,7 @@ def _post(url, body: bytes):
 
 @pytest.mark.parametrize("body, says", [
     (b"{not json", r"^request: got '\{not json'; allowed: JSON"),
-    (b'{"controls": {"epochs": -3}}', r"^epochs: got -3; allowed: an integer >= 1$"),
+    (b'{"controls": {"epochs": -3}}', r"^epochs: got -3; allowed: an integer in \[1, 100,000\]$"),
     (b'{"controls": {"colour": 1}}', r"^colour: got 1; allowed: a control: data, "),
     (b'{"controls": {"epochs": 20000, "seeds": 5}}', r"^request: got '.*model-epoch-sample-weights'; allowed: at most"),
     (b'{"controls": {"data": "csv"}}', r"^csv: got 'NoneType'; allowed: an uploaded CSV file"),
@@ -251,6 +251,25 @@ def test_a_saved_sweep_with_axes_offers_every_value_of_each_axis_and_every_seed(
     page.locator("#export-toml").click()
     assert "seed = 1" in page.locator("#export-text").text_content()  # the seed shown is the one exported
     assert "seed=1" in page.url and "axis.hidden=8" in page.url
+
+
+def test_the_views_say_what_they_count_and_wide_layers_are_not_bars(page, explore_url):
+    open_page(page, explore_url, "#data=wine&epochs=40&regularizer=l1_proximal&strength=0.01", everything=False)
+    caption = page.locator("#units-caption").text_content()
+    varying, flat, dead = map(int, re.search(r"Of 128 units, (\d+) vary here, (\d+) are live but constant here .* "
+                                             r"and (\d+) are dead", caption).groups())
+    live = page.locator("#r-architecture").text_content().split(" → ")[1]  # the first hidden layer's live units
+    assert varying + flat + dead == 128 and int(live) == 128 - dead and f'counts the {128 - dead} not dead' in caption
+    # the 128-unit layer's column: ticks with gaps between them, not one solid bar
+    column = page.evaluate("""() => { const c = document.getElementById('network'), x = Math.round(40 + (c.width - 80)
+        / 3); const d = c.getContext('2d').getImageData(x, 0, 1, c.height).data, out = [];
+        for (let i = 0; i < d.length; i += 4) out.push(d[i + 3] > 128); return out; }""")
+    switches = sum(a != b for a, b in zip(column, column[1:]))
+    assert switches > 100  # dark ticks and light gaps alternate down the column
+    table = json.loads(urllib.request.urlopen(explore_url + "api/controls").read())
+    assert table["controls"]["epochs"]["allowed"] == [1, reglab.config.MAX_EPOCHS]
+    with pytest.raises(reglab.ReglabError, match=r"^epochs: got 100001; allowed: an integer in \[1, 100,000\]$"):
+        reglab.ModelConfig(epochs=reglab.config.MAX_EPOCHS + 1)
 
 
 def test_a_saved_page_never_replaces_a_file_reglab_did_not_write(tmp_path):

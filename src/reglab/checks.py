@@ -22,10 +22,11 @@ def number(field: str, value, *, low=None, high=None, low_open=False, high_open=
     return float(value)
 
 
-def integer(field: str, value, *, low: int = 1) -> int:
-    """An integer >= low (bools are not integers here)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ReglabError(field, value, f"an integer >= {low}")
+def integer(field: str, value, *, low: int = 1, high: int | None = None) -> int:
+    """An integer >= low (and <= high, where given; bools are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low or \
+            high is not None and value > high:
+        raise ReglabError(field, value, f"an integer >= {low}" if high is None else f"an integer in [{low}, {high:,}]")
     return int(value)
 
 

@@ -14,6 +14,7 @@ from .regularizers import Regularizer
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
 MONITORS = ("val_data_loss", "val_loss", "val_accuracy", "data_loss", "loss", "accuracy")
 OPTIMIZERS = ("adam", "sgd")
+MAX_EPOCHS = 100_000  # every face's one limit (a typo of 10**9 epochs would hold a machine for days)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class ModelConfig:
         for name, bounds in _NUMBERS.items():
             put(name, checks.number(name, getattr(self, name), **bounds))
         put("early_stopping", self._early_stopping(self.early_stopping))
-        put("epochs", checks.integer("epochs", self.epochs))
+        put("epochs", checks.integer("epochs", self.epochs, high=MAX_EPOCHS))
         put("batch_size", checks.integer("batch_size", self.batch_size))
         put("seed", checks.integer("seed", self.seed, low=0))
         if self.seed >= 2**32:

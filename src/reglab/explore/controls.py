@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import checks
-from ..config import ModelConfig
+from ..config import MAX_EPOCHS, ModelConfig
 from ..errors import ReglabError
 from ..regularizers import group_lasso, l1, l1_l2, l2
 
@@ -33,7 +33,7 @@ CONTROLS = {
     "optimizer": ("adam", "choice", ("adam", "sgd")),
     "learning_rate": (0.01, "float", ("(", 0.0, 10.0)),
     "batch_size": (32, "int", (1, 100_000)),
-    "epochs": (2000, "int", (1, 20_000)),
+    "epochs": (2000, "int", (1, MAX_EPOCHS)),  # reglab's one limit; the budget of work caps the rest
     "regularizer": ("l1", "choice", REGULARIZERS),
     "strength": (0.001, "float", ("(", 0.0, 1e4)),
     "seeds": (1, "int", (1, 5)),
@@ -69,9 +69,7 @@ def check(values: dict) -> dict:
             out[name] = checks.choice(name, value, allowed)
         elif kind == "int":
             low, high = allowed
-            out[name] = checks.integer(name, value, low=low)
-            if out[name] > high:
-                raise ReglabError(name, value, f"an integer in [{low}, {high}]")
+            out[name] = checks.integer(name, value, low=low, high=high)
         else:
             opening, low, high = allowed
             out[name] = checks.number(name, value, low=low, high=high, low_open=opening == "(")

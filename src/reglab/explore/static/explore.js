@@ -428,17 +428,17 @@ function drawLoss(model, epoch) {
 function drawHistogram(model, j) {
   const area = plotArea($("histogram"), {l: 46, r: 10, t: 16, b: 28}), ctx = area.ctx;
   const {edges, counts, zeros} = model.hist, c = counts[j], z = zeros[j];
-  const bars = [z, ...c], top = Math.log10(Math.max(...bars, 1) + 1);
-  const w = (area.x1 - area.x0) / (bars.length + 1);
+  const bars = [z, ...c], top = Math.log10(Math.max(...bars, 1) + 1), gap = 3;  // slots between 0 and the bins
+  const w = (area.x1 - area.x0) / (bars.length + gap), slot = (i) => area.x0 + (i === 0 ? 0 : i - 1 + gap) * w;
   bars.forEach((count, i) => {
     const height = Math.log10(count + 1) / top * (area.y1 - area.y0);
     ctx.fillStyle = i === 0 ? "#c0392b" : "#4c72b0";
-    const x = area.x0 + (i === 0 ? 0 : i + 1) * w;
-    ctx.fillRect(x, area.y1 - height, w - 1, height);
+    ctx.fillRect(slot(i), area.y1 - height, w - 1, height);
   });
   ctx.fillStyle = "#333"; ctx.font = "10px system-ui";
-  ctx.fillText("0", area.x0 + w / 2 - 3, area.y1 + 12);
-  for (let i = 0; i < edges.length; i += 6) ctx.fillText(`1e${edges[i]}`, area.x0 + (i + 2) * w - 10, area.y1 + 12);
+  const centred = (text, x) => ctx.fillText(text, x - ctx.measureText(text).width / 2, area.y1 + 12);
+  centred("0", slot(0) + w / 2);
+  for (let i = 0; i < edges.length; i += 6) centred(`1e${edges[i]}`, slot(i + 1));  // the bin's left edge
   ctx.fillText(`exact zeros: ${z}`, area.x0 + 4, area.y0 - 4);
   axes(ctx, area, "", "weights (log count)");
 }
@@ -472,14 +472,20 @@ function drawNetwork(model) {
     }
   });
   sizes.forEach((n, l) => {
+    const spacing = n > 1 ? (H - 28) / (n - 1) : H;
     for (let k = 0; k < n; k++) {
-      ctx.fillStyle = live[l][k] ? "#222" : "#ccc";
-      ctx.beginPath(); ctx.arc(xs[l], ys[l][k], n > 40 ? 1.8 : 4, 0, 2 * Math.PI); ctx.fill();
+      ctx.fillStyle = live[l][k] ? "#222" : "#bbb";
+      if (spacing < 9) {  // too close for dots, which would merge into a bar: a tick a unit, with gaps between
+        const h = Math.max(1, Math.floor(spacing / 2));  // whole pixels: crisp ticks and gaps
+        ctx.fillRect(xs[l] - 5, Math.round(ys[l][k] - h / 2), 10, h);
+      } else {
+        ctx.beginPath(); ctx.arc(xs[l], ys[l][k], 4, 0, 2 * Math.PI); ctx.fill();
+      }
     }
   });
-  $("network-caption").textContent = `The network at its last epoch: ${sizes.join(" → ")} units, live ` +
-    `${model.architecture.join(" → ")}; edges by |w| (red positive, blue negative), exact zeros absent, ` +
-    "dead units grey.";
+  $("network-caption").textContent = `The network at its last epoch: ${sizes.join(" → ")} units (a wide layer's ` +
+    `as ticks), live ${model.architecture.join(" → ")}; edges by |w| (red positive, blue negative), exact zeros ` +
+    "absent, dead units (no non-zero path to the output) grey.";
 }
 
 function drawUnits(model) {
@@ -493,7 +499,7 @@ function drawUnits(model) {
   const [[x0, x1], [y0, y1]] = s.window, basis = s.basis, mean = s.mean;
   const tile = document.createElement("canvas");
   tile.width = tile.height = g;
-  const tctx = tile.getContext("2d");
+  const tctx = tile.getContext("2d"), counts = {varying: 0, flat: 0, dead: 0};
   for (let u = 0; u < units; u++) {
     const values = new Float32Array(g * g);
     let lo = Infinity, hi = -Infinity;
@@ -509,17 +515,25 @@ function drawUnits(model) {
         values[r * g + c] = v; lo = Math.min(lo, v); hi = Math.max(hi, v);
       }
     }
-    // grey: no live path (exact zeros), or silent on the whole plane (a ReLU that never fires here)
-    const image = tctx.createImageData(g, g), dead = !model.live[1][u] || hi - lo < 1e-6;
+    // grey: dead, no live path (as "live units" counts); pale yellow: live, but constant on this plane (a ReLU
+    // that never fires here may fire off the plane, where the other inputs differ from the data's mean)
+    const image = tctx.createImageData(g, g), dead = !model.live[1][u], flat = !dead && hi - lo < 1e-6;
+    dead ? counts.dead++ : flat ? counts.flat++ : counts.varying++;
     for (let k = 0; k < g * g; k++) {
       const t = hi > lo ? (values[k] - lo) / (hi - lo) : 0;
-      const rgb = dead ? [205, 205, 205] : mix([255, 255, 255], [40, 40, 40], t);
+      const rgb = dead ? [205, 205, 205] : flat ? [246, 236, 200] : mix([255, 255, 255], [40, 40, 40], t);
       image.data.set([...rgb, 255], k * 4);
     }
     tctx.putImageData(image, 0, 0);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(tile, (u % cols) * size, Math.floor(u / cols) * size, size - 2, size - 2);
   }
+  const [plane, off] = basis ? ["the plane of the first two principal components", "off the plane"]
+    : ["the window drawn", "outside it"];
+  $("units-caption").textContent = `First hidden layer: each unit's activation over ${plane} (last epoch, dark: ` +
+    `high). Of ${units} units, ${counts.varying} vary here, ${counts.flat} are live but constant here (pale ` +
+    `yellow: they may vary ${off}) and ${counts.dead} are dead (grey: no non-zero path to the output); ` +
+    `"live units" counts the ${units - counts.dead} not dead.`;
 }
 
 function drawPath() {
@@ -575,7 +589,22 @@ function drawPath() {
     }
     ctx.fillStyle = "#333"; ctx.font = "11px system-ui";
     ctx.fillText(title, area.x0 + 4, area.y0 - 4);
+    if (!all.length && title === "boundary length") {  // measured on a plane of two inputs only
+      ctx.fillText("(two inputs only)", area.x0 + 8, (area.y0 + area.y1) / 2);
+    }
     ctx.font = "10px system-ui";
+    if (series.length > 1) {  // a legend on the title's line, right-aligned, off the data: a short line a series
+      let x = area.x1;
+      for (const [key, color] of series) {
+        const name = key.startsWith("val_") ? "val" : "train";
+        x -= ctx.measureText(name).width;
+        ctx.strokeStyle = ctx.fillStyle = color; ctx.lineWidth = 2;
+        ctx.fillText(name, x, area.y0 - 4);
+        ctx.beginPath(); ctx.moveTo(x - 13, area.y0 - 7); ctx.lineTo(x - 3, area.y0 - 7); ctx.stroke();
+        x -= 19;
+      }
+      ctx.fillStyle = "#333";
+    }
     ctx.fillText(fmt(log ? 10 ** lo : lo), area.x0 - 40, area.y1);
     ctx.fillText(fmt(log ? 10 ** hi : hi), area.x0 - 40, area.y0 + 8);
     ctx.fillText(fmt(strengths[0]), area.x0, area.y1 + 12);
