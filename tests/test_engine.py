@@ -167,6 +167,47 @@ def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, 
             np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
 
 
+def test_without_shuffling_every_epoch_walks_the_rows_in_order_as_kerass_fit_shuffle_false(seed_split):
+    config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, kernel_regularizer=[l2(0.002)] * 2,
+                         epochs=3, seed=7, shuffle=False)
+    trained = train_one(config, seed_split)
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(program.run_keys(np.uint32(7))[0],
+                                                                                 (2, 16, 1))]
+    s = seed_split
+    params, history = reference.train(init, [np.arange(80)] * 3, s.X_train.astype(np.float64), s.y_train,
+                                      s.X_val.astype(np.float64), s.y_val, lambda: reference.KerasAdam(0.01), l2=0.002)
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("settings", [{}, {"dropout": 0.2}, {"optimizer": "sgd", "momentum": 0.9}])
+def test_a_run_continued_from_another_s_weights_and_optimizer_state_is_the_whole_run_bit_for_bit(seed_split, settings):
+    from reglab.engine.runner import Job, run
+
+    config = ModelConfig(hidden=(16,), learning_rate=0.01, kernel_regularizer=l2(0.002), epochs=7, seed=3, **settings)
+    whole = train_one(config, seed_split)
+    (_, first), = run([Job(config.replace(epochs=3), seed_split, keep_state=True)])
+    (_, rest), = run([Job(config.replace(epochs=4), seed_split, start={"params": first.params, "epoch": 3,
+                                                                       "opt_state": first.opt_state})])
+    for got, want in zip(rest.params, whole.params):
+        np.testing.assert_array_equal(got["kernel"], want["kernel"])
+    for key in whole.history:
+        np.testing.assert_array_equal(np.r_[first.history[key], rest.history[key]], whole.history[key])
+
+
+def test_lbfgs_stops_where_no_gradient_entry_exceeds_tol_and_reaches_a_minimum_of_the_penalized_loss(seed_split):
+    from reglab.engine.lbfgs import minimize
+
+    config = ModelConfig(hidden=(8,), activation="tanh", kernel_regularizer=[l2(0.01), l2(0.01)], seed=1)
+    params, recorded, n = minimize(config, seed_split, 500, 15000, 1e-4)
+    assert 0 < n < 500 and np.all(np.diff(recorded["data_loss"] + recorded["penalty"]) <= 1e-6)  # a descent
+    ours = [{k: np.asarray(v, np.float64) for k, v in layer.items()} for layer in params]
+    *_, grads = reference.loss_and_grads(ours, seed_split.X_train.astype(np.float64), seed_split.y_train, 0.0, 0.01)
+    assert max(np.abs(g).max() for layer in grads for g in layer.values()) < 2e-4  # gtol 1e-4, in float32
+    few, _, m = minimize(config, seed_split, 3, 15000, 0.0)
+    assert m == 3
+
+
 def test_an_epoch_of_one_batch_is_compiled_for_rounded_row_counts_shared_by_nearby_sizes_and_matches_keras(seed_split):
     """A batch larger than the data is all of it: 72 rows (of make_moons(90)) train in one batch, compiled for 80
     rows (and 18 validation rows for 32), the padding weighing 0, as the lecture's 80 are: one program for both, and

@@ -1,6 +1,7 @@
 """reglab's scikit-learn estimators against scikit-learn's own conformance suite and its workflow."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -299,3 +300,80 @@ def test_values_in_messages_are_printed_as_a_user_wrote_them():
         MLPClassifier(**SMALL).fit(X, np.array(["no"] * 6))
     with pytest.raises(ValueError, match=r"^alphas: got \[0\.1, -1\.0\]; allowed"):
         MLPClassifierCV(alphas=np.array([0.1, -1.0]), cv=2).fit(X, np.arange(6) % 2)
+
+
+def _learned(model) -> dict:
+    """A fitted MLP's public learned attributes and their shapes (lists by their length and their items')."""
+    def shape(v):
+        return ("list", len(v), [np.shape(x) for x in v]) if isinstance(v, list) else np.shape(v)
+    return {k: shape(v) for k, v in vars(model).items() if k.endswith("_") and not k.startswith("_")}
+
+
+def _both(setting):
+    """scikit-learn's MLPClassifier and reglab's, fitted alike: (theirs, ours, what each printed)."""
+    import contextlib
+    import io
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier as Theirs
+
+    X, y = _blobs(200)
+    fitted, printed = [], []
+    for kind in (Theirs, MLPClassifier):
+        settings = {"hidden_layer_sizes": (8,), "max_iter": 12, "random_state": 0,
+                    **{k: v for k, v in setting.items() if k != "how"}}
+        model, out = kind(**settings), io.StringIO()
+        with warnings.catch_warnings(), contextlib.redirect_stdout(out):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if setting.get("how") == "partial_fit":
+                for rows in np.array_split(np.arange(len(y)), 5):
+                    model.partial_fit(X[rows], y[rows], classes=[0, 1])
+            else:
+                model.fit(X, y)
+                if setting.get("warm_start"):
+                    model.fit(X, y)  # on from the weights the first fit left
+        fitted.append(model)
+        printed.append(out.getvalue())
+    return (*fitted, printed)
+
+
+@pytest.mark.parametrize("setting", [{}, {"verbose": True}, {"warm_start": True}, {"how": "partial_fit"},
+                                     {"solver": "lbfgs"}, {"early_stopping": True, "verbose": True},
+                                     {"solver": "sgd", "learning_rate": "invscaling", "power_t": 0.25},
+                                     {"solver": "sgd", "learning_rate": "adaptive", "shuffle": False}],
+                         ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults")
+def test_the_classifier_learns_what_scikit_learns_mlp_learns_with_the_same_settings(setting):
+    theirs, ours, (said, say) = _both(setting)
+    learned, expected = _learned(ours), _learned(theirs)
+    assert {k: learned.get(k) for k in expected} == expected  # every attribute of theirs, of the same shape
+    assert set(learned) - set(expected) <= {"run_", "penalty_factors_"}  # and reglab's own
+    assert ours.n_layers_ == 3 and ours.out_activation_ == "logistic" and ours.n_outputs_ == 1
+    if setting.get("solver") != "lbfgs" and not setting.get("early_stopping"):
+        assert ours.n_iter_ == theirs.n_iter_ and ours.t_ == theirs.t_  # every epoch runs, as many rows seen
+        assert ours.loss_ == ours.loss_curve_[-1] and ours.best_loss_ == min(ours.loss_curve_)
+    lines = lambda text: re.findall(r"^(Iteration \d+, loss = \d+\.\d{8}|Validation score: \S+)$", text, re.M)  # noqa
+    assert len(lines(say)) == (len(lines(said)) if setting.get("verbose") else 0) == len(say.splitlines())
+    if setting.get("verbose") and not setting.get("early_stopping"):
+        assert [line.split(",")[0] for line in lines(say)] == [line.split(",")[0] for line in lines(said)]
+
+
+def test_a_continued_run_equals_the_whole_run_and_partial_fit_continues_the_optimizer():
+    X, y = _blobs(160)
+    whole = MLPClassifier(**{**SMALL, "max_iter": 10}).fit(X, y)
+    halves = MLPClassifier(**{**SMALL, "max_iter": 5}, warm_start=True).fit(X, y).fit(X, y)
+    assert halves.n_iter_ == 5 and len(halves.loss_curve_) == 10 and halves.t_ == 10 * 160  # as scikit-learn counts
+    # a warm start keeps the weights, not Adam's moments (as scikit-learn's fit): close, not equal
+    assert not np.array_equal(halves.coefs_[0], whole.coefs_[0])
+    np.testing.assert_allclose(halves.loss_curve_[:5], whole.loss_curve_[:5], rtol=1e-6)
+    once = MLPClassifier(**{**SMALL, "batch_size": 160, "shuffle": False})
+    for _ in range(3):
+        once.partial_fit(X, y, classes=[0, 1])
+    thrice = MLPClassifier(**{**SMALL, "batch_size": 160, "shuffle": False, "max_iter": 3}).fit(X, y)
+    np.testing.assert_array_equal(once.coefs_[0], thrice.coefs_[0])  # the optimizer state went on between calls
+    assert once.t_ == thrice.t_ == 480 and once.loss_curve_ == thrice.loss_curve_
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")  # the stochastic solvers' only, as theirs
+    with pytest.raises(ValueError, match=r"^classes: got None on the first call to partial_fit"):
+        MLPClassifier(**SMALL).partial_fit(X, y)
+    with pytest.raises(ValueError, match=r"^y: got 7; allowed: one of classes_ \[0, 1\]$"):
+        once.partial_fit(X[:3], np.array([0, 1, 7]))

@@ -82,6 +82,7 @@ class ModelConfig:
     epochs: int = 1
     batch_size: int = 32
     seed: int = 0
+    shuffle: bool = True  # Keras's fit(shuffle=...): reshuffle the training rows every epoch, or walk them in order
 
     def __post_init__(self):
         put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen dataclass)
@@ -97,6 +98,8 @@ class ModelConfig:
         put("epochs", checks.integer("epochs", self.epochs, high=MAX_EPOCHS))
         put("batch_size", checks.integer("batch_size", self.batch_size))
         put("seed", checks.integer("seed", self.seed, low=0))
+        if not isinstance(self.shuffle, bool):
+            raise ReglabError("shuffle", self.shuffle, "true or false")
         if self.seed >= 2**32:
             raise ReglabError("seed", self.seed, "an integer in [0, 2**32)")
 
@@ -161,6 +164,8 @@ class ModelConfig:
                 out[name] = list(out[name])
         if self.early_stopping is not None:
             out["early_stopping"] = {f.name: getattr(self.early_stopping, f.name) for f in fields(EarlyStopping)}
+        if self.shuffle:  # the default, left out: files written before the setting existed read the same
+            del out["shuffle"]
         return out
 
 

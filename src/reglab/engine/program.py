@@ -9,7 +9,7 @@ the weights *before* that batch's update; validation figures are taken after the
 the gradient of the data loss and the smooth penalties, then the update of engine/chain.py.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jax
 import jax.numpy as jnp
@@ -48,11 +48,17 @@ class Program:
     snapshots: int = 0  # keep the params after about this many evenly spaced epochs (history.snapshot_epochs)
     loss: str = "crossentropy"  # or "mse": a regression head on float targets (mlp.per_sample_loss)
     figures: bool = True  # False: record the data loss alone (penalty, accuracy NaN; validation only if monitored)
+    shuffle: bool = True  # False: every epoch walks the training rows in their order (Keras's fit(shuffle=False))
+    start: str = ""  # "params": from hparams["start"]["params"] with a new optimizer state; "state": also from its
+    # "opt_state" (the leaves of the optimizer's state); "": from Glorot-uniform weights drawn from the seed
+    keep_state: bool = False  # return the final optimizer state's leaves in info["opt_state"] (no early stopping)
 
 
-def plan(config, split) -> tuple[Program, dict]:
+def plan(config, split, start=None) -> tuple[Program, dict]:
     """The static Program and the per-model ``hparams`` (NumPy arrays) for ``config`` on ``split``. A data set
-    without classes holds float targets [n] or [n, n_out]: a regression head, trained on the mean squared error."""
+    without classes holds float targets [n] or [n, n_out]: a regression head, trained on the mean squared error.
+    ``start``: ``{"params": [...], "opt_state": [leaves] or None, "epoch": epochs already run}`` to continue from
+    (``Program.start``; the epochs are counted on from ``epoch``, their shuffles and dropout draws too)."""
     regression = split.dataset.n_classes == 0
     if regression:
         n_out = split.y_train.shape[1] if split.y_train.ndim == 2 else 1
@@ -114,7 +120,12 @@ def plan(config, split) -> tuple[Program, dict]:
         dropout=bool(hparams["dropout"].any()),
         monitor=es.monitor if es else None, maximize=bool(es and es.maximize),
         restore_best=bool(es and es.restore_best_weights), loss="mse" if regression else "crossentropy",
+        shuffle=config.shuffle,
     )
+    hparams["first_epoch"] = np.asarray(start.get("epoch", 0) if start else 0, np.int32)  # shuffles and draws
+    if start is not None:
+        hparams["start"] = {k: start[k] for k in ("params", "opt_state") if start.get(k) is not None}
+        program = replace(program, start="state" if start.get("opt_state") is not None else "params")
     return program, hparams
 
 
@@ -129,6 +140,8 @@ def epoch_order(shuffle_key, epoch, n_train, n_real=None):
     ``jax.random.permutation(key, n_real)`` gives them, padding after: the same sort of random keys, with the
     padding's keys set to the largest (the sort is stable), and the key bits of a row do not depend on the length
     of the draw. Equal where both sizes take the same number of sort rounds (one, up to 1,625 rows)."""
+    if shuffle_key is None:  # no shuffling: the rows in their order, the real ones first as they are
+        return jnp.arange(n_train)
     key = jax.random.fold_in(shuffle_key, epoch)
     if n_real is None:
         return jax.random.permutation(key, n_train)
@@ -162,7 +175,8 @@ def train(program: Program, hparams, data):
     rows, which each epoch visits first, and the rest are padding, of weight 0.
     """
     init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
-    params = mlp.init(init_key, program.sizes)
+    shuffle_key = shuffle_key if program.shuffle else None
+    params = hparams["start"]["params"] if program.start else mlp.init(init_key, program.sizes)
     opt = chain.make(program, hparams)
     bs, n_max = program.batch_size, program.n_train
     n_full, rest = divmod(n_max, bs)
@@ -184,7 +198,8 @@ def train(program: Program, hparams, data):
     def epoch_masks(e):
         if not program.dropout:
             return []
-        return jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, jax.random.fold_in(dropout_key, e))
+        key = jax.random.fold_in(dropout_key, e + hparams["first_epoch"])
+        return jax.lax.cond(jnp.any(hparams["dropout"] > 0), draw_masks, no_masks, key)
 
     # The orthant-wise and group terms act through the chain, not the gradient; their value still counts.
     # They are compiled in only where a model uses them (they cost a plain model 15-30% more time per step).
@@ -223,7 +238,7 @@ def train(program: Program, hparams, data):
         return (optax.apply_updates(params, updates), opt_state), jnp.stack([data_loss * n, pen * n, hits])
 
     def run_epoch(state, e):
-        order, masks = epoch_order(shuffle_key, e, n_max, n_real), epoch_masks(e)
+        order, masks = epoch_order(shuffle_key, e + hparams["first_epoch"], n_max, n_real), epoch_masks(e)
         cut = n_full * bs
         full = [m[:cut].reshape(n_full, bs, m.shape[1]) for m in masks]  # n_full may be 0: one partial batch
         state, sums = jax.lax.scan(step, state, (order[:cut].reshape(n_full, bs), full))
@@ -242,10 +257,15 @@ def train(program: Program, hparams, data):
             row["val_accuracy"] = _mean(mlp.correct(val_logits, y_val, program.loss), val_weight)
         return state, row
 
-    state = (params, opt.init(params))
+    opt_state = opt.init(params)
+    if program.start == "state":  # the optimizer's state as it was left: its leaves in the same tree
+        opt_state = jax.tree.unflatten(jax.tree.structure(opt_state), hparams["start"]["opt_state"])
+    state = (params, opt_state)
     if program.monitor is None:
-        (params, _), history, snaps = _scan_epochs(program, run_epoch, state, lambda state: state[0])
+        (params, opt_state), history, snaps = _scan_epochs(program, run_epoch, state, lambda state: state[0])
         info = {"stopped_epoch": jnp.int32(0), "best_epoch": jnp.int32(0)}
+        if program.keep_state:
+            info["opt_state"] = jax.tree.leaves(opt_state)
     else:
         params, history, info, snaps = _with_early_stopping(program, hparams, run_epoch, state)
     if program.snapshots:

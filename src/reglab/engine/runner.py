@@ -52,7 +52,10 @@ class Job:
     data loss alone (NaN for the other figures, unless early stopping watches them), for a model only its final
     weights are asked of (a cross-validation fold's, say): about a third less work per step. ``after``: a function
     of the trained params giving a dict of figures (a decision boundary's length, say), called where the model
-    trained (a pool thread, a Ray worker: picklable there), its result in ``Trained.extra``."""
+    trained (a pool thread, a Ray worker: picklable there), its result in ``Trained.extra``. ``start``: continue
+    from ``{"params": [...], "opt_state": leaves or None, "epoch": epochs run before}`` (the leaves a
+    ``Trained.opt_state``: the optimizer as it was left) rather than from new weights; ``keep_state``: hand back
+    the optimizer's state (``Trained.opt_state``; not with early stopping)."""
 
     config: object
     data: object
@@ -60,6 +63,8 @@ class Job:
     snapshots: int = 0
     figures: bool = True
     after: object = None
+    start: dict | None = None
+    keep_state: bool = False
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Trained:
     info: dict
     snapshots: list | None = None
     extra: dict = field(default_factory=dict)
+    opt_state: list | None = None  # the optimizer state's leaves after the run, for a job that kept it
 
     def finished(self, job) -> "Trained":
         """This, with ``extra`` from ``job.after`` (where the job has one)."""
@@ -152,7 +158,7 @@ def _tasks(jobs) -> list[_Task]:
     row counts (the group's largest, ``_rows``; padding rows weigh 0), dropout compiled in for all of them where one
     has it.
     Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
-    planned = [(job, *plan(job.config, job.data)) for job in jobs]
+    planned = [(job, *plan(job.config, job.data, job.start)) for job in jobs]
     need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else float("inf")
     if need > memory / 2:
@@ -182,7 +188,8 @@ def _tasks(jobs) -> list[_Task]:
             arrays[key] = _data(job.data, n_train, n_val, padded, weighted)
         program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=weighted,
                           batch_size=n_train if _one_batch(program) else program.batch_size,
-                          dropout=dropout[common], snapshots=job.snapshots, figures=job.figures)
+                          dropout=dropout[common], snapshots=job.snapshots, figures=job.figures,
+                          keep_state=job.keep_state)
         tasks.append(_Task(job, program, (hparams, arrays[key])))
     return tasks
 
@@ -210,8 +217,9 @@ def _pad(a, n):
 
 def _trained(out, compile_seconds, seconds) -> Trained:
     params, history, info = jax.tree.map(np.asarray, out)
-    snapshots = info.pop("snapshots", None)
-    return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()}, snapshots)
+    snapshots, opt_state = info.pop("snapshots", None), info.pop("opt_state", None)
+    return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()}, snapshots,
+                   opt_state=opt_state)
 
 
 def _finish(compiled, compile_seconds, args, job) -> Trained:

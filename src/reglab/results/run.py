@@ -53,6 +53,7 @@ class Run:
     train_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
     snapshots: list | None = field(default=None, repr=False)  # in memory only: engine.runner.Trained.snapshots
+    opt_state: list | None = field(default=None, repr=False)  # in memory only: engine.runner.Trained.opt_state
 
     @property
     def history(self) -> dict:

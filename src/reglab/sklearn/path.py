@@ -15,6 +15,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from ..errors import plain
 from .estimators import _MLP, MLPClassifier, MLPRegressor, adaptive_factors, only
 
+# the single estimator's settings a path does not take: its own alphas; quiet, fresh fits at one step size
+SINGLE_ONLY = ("alpha", "verbose", "warm_start", "learning_rate", "power_t", "max_fun")
 EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spaced (glmnet's habit)
 
 
@@ -62,7 +64,8 @@ class _Path:
     """
 
     _parameter_constraints = {
-        **{k: v for k, v in _MLP._parameter_constraints.items() if k != "alpha"},
+        **{k: v for k, v in _MLP._parameter_constraints.items() if k not in SINGLE_ONLY},
+        "solver": [StrOptions({"adam", "sgd"})],
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
         "cv": ["cv_object"],
         "scoring": [None, str, callable, HasMethods("__call__")],
@@ -75,7 +78,8 @@ class _Path:
                  relax=False, selection="best", solver="adam", penalty="l2", l1_ratio=0.5, adaptive=False,
                  batch_size="auto",
                  learning_rate_init=0.001, max_iter=200, momentum=0.9, dropout=0.0, weight_decay=0.0, max_norm=None,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None):
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None,
+                 shuffle=True, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alphas = alphas
@@ -100,6 +104,10 @@ class _Path:
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.random_state = random_state
+        self.shuffle = shuffle
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
 
     def _alpha_grid(self, dataset, seed, rows, weights, factors) -> np.ndarray:
         if isinstance(self.alphas, numbers.Integral):
@@ -195,7 +203,7 @@ class _Path:
         from ..engine.runner import run
         from ..results import Run
 
-        shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name != "alpha"}
+        shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name not in SINGLE_ONLY}
         for job, trained in run(jobs, ahead=ahead):
             i, k = job.tag
             model = self._single(**shared, alpha=alphas[i])
@@ -204,7 +212,7 @@ class _Path:
                 model.classes_ = self.classes_
             params = trained.params if support is None else only(trained.params, support[i, k])
             model._fitted(Run("fold", job.config, trained.history, params, dataset.classes, 0.0,
-                              trained.train_seconds, trained.info), job.config)
+                              trained.train_seconds, trained.info), job.config, split=job.data)
             yield job.tag, model
 
     def validation_curve(self):
