@@ -234,6 +234,34 @@ def test_an_epoch_of_one_batch_is_compiled_for_rounded_row_counts_shared_by_near
             np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
 
 
+def test_shared_rows_round_an_epoch_of_several_batches_up_to_its_last_batch_and_match_keras(seed_split):
+    """With shared_rows, 75 and 78 training rows in batches of 32 (32, 32, 11 and 32, 32, 14) are compiled for 80,
+    the last batch filled with rows of weight 0: one program for both, and Keras's numbers; 33 rows in batches of 10
+    for 40, not 48 (that would add a batch of padding alone, and a step on it would still move Adam)."""
+    from reglab.engine.runner import _tasks, run
+
+    config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, kernel_regularizer=[l2(0.002)] * 2,
+                         epochs=4, seed=7)
+    splits = [data.split(data.moons(n=100), validation_split=v) for v in (0.25, 0.22)]
+    programs = [_tasks([Job(config, s, shared_rows=True)])[0].program for s in splits]
+    assert [(p.n_train, p.n_val, p.padded) for p in programs] == [(80, 32, True), (80, 32, True)]
+    assert programs[0] == programs[1]
+    tens = _tasks([Job(config.replace(batch_size=10), data.split(data.moons(n=44), 0.25), shared_rows=True)])
+    assert (tens[0].program.n_train, tens[0].program.n_val) == (40, 16)
+    s = splits[0]
+    (_, trained), = run([Job(config, s, shared_rows=True)])
+    init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
+    orders = [np.asarray(program.epoch_order(shuffle_key, e, 75)) for e in range(4)]
+    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
+                                      s.y_val, lambda: reference.KerasAdam(0.01), batch_size=32, l2=0.002)
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    for got, want in zip(trained.params, params):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+
+
 def test_sample_weighted_training_matches_the_numpy_rendering_with_weighted_means(seed_split):
     """Minibatches of 32 with sample weights in [0, 3): every batch's loss, gradient and figures are weighted
     means (scikit-learn's convention), and so are the epoch's and the validation's."""

@@ -377,3 +377,28 @@ def test_a_continued_run_equals_the_whole_run_and_partial_fit_continues_the_opti
         MLPClassifier(**SMALL).partial_fit(X, y)
     with pytest.raises(ValueError, match=r"^y: got 7; allowed: one of classes_ \[0, 1\]$"):
         once.partial_fit(X[:3], np.array([0, 1, 7]))
+
+
+def test_folds_fitted_one_after_another_share_one_program():
+    """cross_val_score fits its 5 folds of breast_cancer one by one (455 or 456 training rows, batches of 200):
+    the first fit compiles, the other four compile nothing."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from reglab.engine.runner import _COMPILED
+
+    X, y = load_breast_cancer(return_X_y=True)
+    compiles = []
+
+    class Counted(MLPClassifier):  # scikit-learn clones by class and parameters: a subclass keeps the count
+        def fit(self, X, y, sample_weight=None):
+            before = _COMPILED.compiles
+            super().fit(X, y, sample_weight)
+            compiles.append(_COMPILED.compiles - before)
+            return self
+
+    scores = cross_val_score(make_pipeline(StandardScaler(), Counted(hidden_layer_sizes=(23,), max_iter=30,
+                                                                     random_state=0)), X, y, cv=5)
+    assert compiles == [1, 0, 0, 0, 0] and scores.mean() > 0.9

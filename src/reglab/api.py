@@ -145,13 +145,14 @@ def _train_study(study, split, rerun, progress):
 
 
 def train(named, split, progress=False, executor="auto", window=None, snapshots=0, cancel=None, start=None,
-          keep_state=False, **options):
+          keep_state=False, shared_rows=False, **options):
     """Train ``[(name, ModelConfig), ...]`` on ``split`` (one Split, or a list with one per model) through the
     engine's runner; yield ``(index, Run)`` as each model finishes. With a plotting ``window`` (or a function of a
     Split giving one), a binary model of two inputs gets its decision boundary measured there (``run.extra``; where
     the model trained, a pool thread or a Ray worker); ``snapshots``: runs keep their params after that many evenly
     spaced epochs (``Run.snapshots``); ``start``: the weights (and optimizer state) every model continues from, and
-    ``keep_state``: runs keep their optimizer's state (``Run.opt_state``), see ``engine.runner.Job``; ``options`` go
+    ``keep_state``: runs keep their optimizer's state (``Run.opt_state``), and ``shared_rows``: programs compiled
+    for rounded row counts, see ``engine.runner.Job``; ``options`` go
     to the executor (a Ray cluster's ``address``). Leaving the loop (an error, Ctrl-C) or setting ``cancel`` (a
     threading.Event) starts no further model."""
     from .results import boundary
@@ -168,7 +169,7 @@ def train(named, split, progress=False, executor="auto", window=None, snapshots=
 
     try:
         jobs = [Job(config, splits[i], i, snapshots, after=measured(config, splits[i]), start=start,
-                    keep_state=keep_state) for i, (_, config) in enumerate(named)]
+                    keep_state=keep_state, shared_rows=shared_rows) for i, (_, config) in enumerate(named)]
         for job, t in run(jobs, executor, cancel, **options):
             name, config = named[job.tag]
             run = Run(name, config, t.history, t.params, job.data.dataset.classes, t.compile_seconds,

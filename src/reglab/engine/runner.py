@@ -65,6 +65,8 @@ class Job:
     after: object = None
     start: dict | None = None
     keep_state: bool = False
+    shared_rows: bool = False  # compiled for row counts rounded up (``_rows``): fits one after another on data of
+    # nearby sizes (a cross-validation's folds, fitted one by one) share one program
 
 
 @dataclass
@@ -146,11 +148,17 @@ def _one_batch(program) -> bool:
     return program.batch_size >= program.n_train  # a batch larger than the data is all of it, as in Keras
 
 
-def _rows(n, program) -> int:
+def _rows(n, program, shared=False) -> int:
     """The rows of ``program``'s data (n of them, train or validation) its compiled program takes: n, or for an
     epoch of one batch, n rounded up to a multiple of ROWS (scikit-learn's batch_size="auto" on fewer than 200 rows,
-    say): data sets of nearby sizes then share one program."""
-    return -(-n // ROWS) * ROWS if _one_batch(program) else n
+    say): data sets of nearby sizes then share one program. With ``shared`` (a job's ``shared_rows``), also an
+    epoch of several batches: rounded up as far as its last batch reaches, so that the padding (of weight 0, last
+    in every epoch's order) only fills that batch and adds none (a step on padding alone would still move Adam)."""
+    if _one_batch(program):
+        return -(-n // ROWS) * ROWS
+    if not shared:
+        return n
+    return min(-(-n // ROWS) * ROWS, -(-n // program.batch_size) * program.batch_size)
 
 
 def _tasks(jobs) -> list[_Task]:
@@ -178,10 +186,11 @@ def _tasks(jobs) -> list[_Task]:
     tasks, arrays = [], {}  # jobs on one Split share its (padded) arrays: one copy to hold, or to send a cluster
     for (job, program, hparams), common in zip(planned, shapes):
         group = sizes[common]
-        n_train, n_val = (max(_rows(n, program) for n in counts) for counts in zip(*group))
-        # A one-batch program always takes the count of real rows and their weights (padding rows weigh 0), so that
-        # data sets whose row counts round alike share it even when one of them needed no padding.
-        padded = _one_batch(program) or any(t < n_train for t, _ in group)
+        n_train, n_val = (max(_rows(n, program, job.shared_rows) for n in counts) for counts in zip(*group))
+        # A one-batch program (or a job's with shared_rows) always takes the count of real rows and their weights
+        # (padding rows weigh 0), so that data sets whose row counts round alike share it even when one of them
+        # needed no padding.
+        padded = _one_batch(program) or job.shared_rows or any(t < n_train for t, _ in group)
         weighted = padded or program.weighted or any(v < n_val for _, v in group)
         key = (id(job.data), n_train, n_val, padded, weighted)
         if key not in arrays:
