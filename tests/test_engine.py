@@ -480,9 +480,16 @@ def test_a_batch_larger_than_the_training_set_is_one_batch_of_all_of_it(seed_spl
         np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
 
 
-def test_a_run_whose_history_cannot_fit_in_memory_is_refused_before_compiling(seed_split):
-    with pytest.raises(reglab.ReglabError, match=r"^epochs: got 1000000000000; allowed: fewer: .* GiB") as err:
-        train_one(ModelConfig(hidden=(8,), epochs=10**12), seed_split)
+def test_a_run_whose_history_cannot_fit_in_memory_is_refused_before_compiling(seed_split, monkeypatch):
+    with pytest.raises(reglab.ReglabError, match=r"^epochs: got 1000000000000; allowed: an integer in \[1, 100,000\]$"):
+        ModelConfig(hidden=(8,), epochs=10**12)  # every face's one limit
+    from reglab.engine import runner
+
+    machine = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 1024}  # 4 MiB: a history of 100,000 epochs takes 3.2 MB
+    monkeypatch.setattr(runner.os, "sysconf", lambda name: machine[name])
+    with pytest.raises(reglab.ReglabError, match=r"^epochs: got 100000; allowed: fewer: the histories of 1 model"
+                                                 r"\(s\) would take .* GiB") as err:
+        train_one(ModelConfig(hidden=(8,), epochs=100_000), seed_split)
     assert "\n" not in str(err.value)
 
 

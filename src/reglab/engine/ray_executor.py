@@ -20,8 +20,8 @@ is used and kept. Needs ``pip install "reglab[ray]"``.
 import fcntl
 import os
 import socket
-from contextlib import contextmanager
 import tempfile
+from contextlib import contextmanager
 from dataclasses import replace
 
 from ..errors import ReglabError
