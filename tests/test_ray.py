@@ -130,13 +130,19 @@ def test_a_killed_driver_is_finished_by_running_it_again(cluster, expected, tmp_
     assert reglab.load(out)[COLUMNS].equals(expected)
 
 
-@pytest.mark.parametrize("address", ["auto", "127.0.0.1:{port}"])
-def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing(ray_home, tmp_path, address):
+@pytest.mark.parametrize("address, listening", [("auto", False), ("127.0.0.1:{port}", False),
+                                                ("127.0.0.1:{port}", True)])
+def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing(ray_home, tmp_path, address,
+                                                                                listening):
     import socket
 
-    with socket.socket() as free:  # a loopback port nothing listens on once closed
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
+    server = socket.socket()  # a loopback port that nothing listens on once closed, or that accepts and is silent
+    server.bind(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    if listening:
+        server.listen(16)
+    else:
+        server.close()
     address = address.format(port=port)
     began = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "seed", "--epochs", "2", "--out",
@@ -144,5 +150,7 @@ def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing
                           text=True, timeout=120)
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr
     assert done.stderr.startswith(f"reglab: error: address: got '{address}'; allowed: auto, or the HOST:PORT")
-    assert "no Ray cluster answers there" in done.stderr and not (tmp_path / "s").exists()
-    print(f"{address}: refused after {time.perf_counter() - began:.1f} s")  # Ray alone retried for two minutes
+    said = "but no Ray cluster's head answered" if listening else "no Ray cluster answers there"
+    assert said in done.stderr and not (tmp_path / "s").exists()
+    print(f"{address} ({'listening' if listening else 'closed'}): refused after {time.perf_counter() - began:.1f} s")
+    server.close()  # Ray alone retried for two minutes

@@ -20,7 +20,10 @@ is used and kept. Needs ``pip install "reglab[ray]"``.
 import fcntl
 import os
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -79,11 +82,15 @@ def connected(address=None):
 
 
 CONNECT_SECONDS = 15  # how long a cluster's head may take to answer; Ray itself retries for minutes
+# Ray's own connection, tried in a process of its own that can be given up on: in this one, ray.init would retry
+PROBE = ("import sys, ray; ray.init(address=sys.argv[1], include_dashboard=False, log_to_driver=False, "
+         "logging_level='ERROR'); ray.shutdown()")
 
 
 def _connect(ray_, address):
     """``ray.init`` for ``address`` (None: a local runtime), quietly (Ray's INFO lines and notices only with
-    ``REGLAB_RAY_LOG=info``); where no cluster answers, one ReglabError naming the address, within CONNECT_SECONDS."""
+    ``REGLAB_RAY_LOG=info``); where no cluster answers, one ReglabError naming the address and what was tried,
+    within CONNECT_SECONDS: a TCP connection to HOST:PORT, then Ray's own connection in a process of its own."""
     level = os.environ.get("REGLAB_RAY_LOG", "error").upper()
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", level.lower())  # Ray's C++ core writes to stderr by itself
@@ -92,11 +99,22 @@ def _connect(ray_, address):
         host, colon, port = address.rpartition("://")[2].rpartition(":")
         if not colon or not host or not port.isdigit():
             raise ReglabError("address", address, allowed)
+        began = time.monotonic()
         try:
-            socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+            socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS / 3).close()
         except OSError as err:
             raise ReglabError("address", address, f"{allowed} (no Ray cluster answers there: a connection to {host}:"
-                              f"{port} gave '{err.strerror or err}' within {CONNECT_SECONDS} s)") from None
+                              f"{port} gave '{err.strerror or err}')") from None
+        left = CONNECT_SECONDS - (time.monotonic() - began)
+        try:
+            probe = subprocess.run([sys.executable, "-c", PROBE, address], capture_output=True, text=True,
+                                   timeout=left, env={**os.environ, "RAY_BACKEND_LOG_LEVEL": "fatal"})
+        except subprocess.TimeoutExpired:
+            raise ReglabError("address", address, f"{allowed} (something listens at {host}:{port}, but no Ray "
+                              f"cluster's head answered Ray's connection within {CONNECT_SECONDS} s)") from None
+        if probe.returncode:
+            said = (probe.stderr.strip().splitlines() or ["no message"])[-1][:200]
+            raise ReglabError("address", address, f"{allowed} (Ray's connection to it failed: {said})")
     try:
         ray_.init(address=address or "local", include_dashboard=False, log_to_driver=False, logging_level=level)
     except ConnectionError as err:  # "auto" with no cluster on this machine, a head that refused us
