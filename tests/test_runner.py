@@ -158,3 +158,24 @@ def test_a_jobs_after_function_sees_its_trained_params_where_it_trained(cancer_f
         assert trained.extra == _first_kernel_norm(trained.params)
     (_, plain), = run([Job(ModelConfig(hidden=(8,), epochs=3), cancer_folds[0])])
     assert plain.extra == {}
+
+
+def test_runs_of_other_epoch_counts_share_one_program_and_each_is_the_start_of_the_longest(seed_split):
+    """The epoch count is a runtime value: 5, 9 and 300 epochs (and, with snapshots and early stopping, 40) train
+    through one compiled program each kind, and a run of E epochs is the first E epochs of the 300-epoch run."""
+    from reglab.engine.runner import _COMPILED
+
+    config = ModelConfig(hidden=(11,), learning_rate=0.01, kernel_regularizer=l2(0.001), seed=4)
+    before = _COMPILED.compiles
+    runs = {e: train_one(config.replace(epochs=e), seed_split) for e in (300, 5, 9)}
+    assert _COMPILED.compiles - before == 1
+    for e in (5, 9):
+        assert all(len(v) == e for v in runs[e].history.values())
+        for key, rows in runs[e].history.items():
+            np.testing.assert_array_equal(rows, runs[300].history[key][:e], err_msg=key)
+    stopping = config.replace(early_stopping={"patience": 3})
+    before = _COMPILED.compiles
+    kept = [next(run([Job(stopping.replace(epochs=e), seed_split, snapshots=4)]))[1] for e in (40, 12)]
+    assert _COMPILED.compiles - before == 1
+    assert [len(t.history["data_loss"]) for t in kept] == [40, 12]
+    assert [len(t.snapshots[0]["kernel"]) for t in kept] == [4, 4]  # ceil(40 / 10) and ceil(12 / 3) slots

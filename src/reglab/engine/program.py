@@ -1,6 +1,7 @@
-"""One whole training run as one pure function, compiled once per ``Program`` (the static part: shapes, epoch and
-batch counts, which optional steps run); what may vary between models of one program (factors, rates, learning
-rate, seed, patience) is ``hparams``, a dict of arrays passed as an argument.
+"""One whole training run as one pure function, compiled once per ``Program`` (the static part: shapes, batch
+counts, the most epochs a run takes, which optional steps run); what may vary between models of one program
+(factors, rates, learning rate, seed, patience, the number of epochs) is ``hparams``, a dict of arrays passed as an
+argument.
 
 Keras semantics (``keras/src/trainers``): each epoch reshuffles the training part from the run's seed and walks it
 in batches of ``batch_size``, keeping the last partial batch (80 -> 32, 32, 16). The loss of a batch is the mean
@@ -28,7 +29,7 @@ class Program:
     sizes: tuple[int, ...]  # (n_in, hidden..., n_out)
     activation: str
     optimizer: str
-    epochs: int
+    epochs: int  # the most epochs a run of it takes (``capacity``); each run's own count is ``hparams["epochs"]``
     batch_size: int
     n_train: int
     n_val: int
@@ -52,6 +53,16 @@ class Program:
     start: str = ""  # "params": from hparams["start"]["params"] with a new optimizer state; "state": also from its
     # "opt_state" (the leaves of the optimizer's state); "": from Glorot-uniform weights drawn from the seed
     keep_state: bool = False  # return the final optimizer state's leaves in info["opt_state"] (no early stopping)
+
+
+CAPACITIES = (1 << 13, 1 << 17)  # a program's epochs: runs of up to 8,192 epochs share one; up to 131,072 another
+
+
+def capacity(epochs: int) -> int:
+    """The epochs a program is compiled for, to serve a run of ``epochs``: the smallest of CAPACITIES that holds
+    it. The loop over epochs stops at the run's own count, so a short run in a long program costs only the history
+    buffers' memory (float32 [capacity] per figure)."""
+    return next(c for c in CAPACITIES if epochs <= c)
 
 
 def plan(config, split, start=None) -> tuple[Program, dict]:
@@ -104,13 +115,14 @@ def plan(config, split, start=None) -> tuple[Program, dict]:
         **{k: f32(getattr(config, k)) for k in ("weight_decay", "learning_rate", "momentum", "beta_1", "beta_2",
                                                 "epsilon")},
         "seed": np.asarray(config.seed, np.uint32),
+        "epochs": np.asarray(config.epochs, np.int32),
         "patience": np.asarray(es.patience if es else 0, np.int32),
         "min_delta": f32(es.min_delta if es else 0.0),
         "start_from_epoch": np.asarray(es.start_from_epoch if es else 0, np.int32),
     }
     program = Program(
         sizes=sizes, activation=config.activation,
-        optimizer=config.optimizer, epochs=config.epochs, batch_size=config.batch_size,
+        optimizer=config.optimizer, epochs=capacity(config.epochs), batch_size=config.batch_size,
         n_train=len(split.y_train), n_val=len(split.y_val),
         weighted=split.w_train is not None or split.w_val is not None,
         orthant=any(k or b for k, b in l1_prox),
@@ -163,11 +175,11 @@ def _mean(x, weight):
 
 
 def train(program: Program, hparams, data):
-    """Train one model from scratch. Returns ``(params, history, info)``: history maps history.KEYS to [epochs]
-    arrays (NaN after an early stop); info holds ``stopped_epoch`` and ``best_epoch`` (1-based, 0 if none) and,
-    with ``program.snapshots``, ``snapshots``: params with a leading axis [S], those after each epoch of
-    ``history.snapshot_epochs`` (after an early stop, those it stopped with; restored best params are the final ones
-    only).
+    """Train one model for ``hparams["epochs"]`` epochs. Returns ``(params, history, info)``: history maps
+    history.KEYS to [program.epochs] arrays (NaN after an early stop and past the run's epochs); info holds
+    ``stopped_epoch`` and ``best_epoch`` (1-based, 0 if none) and, with ``program.snapshots``, ``snapshots``:
+    params with a leading axis [S], those after each epoch of ``history.snapshot_epochs`` in the first slots (after
+    an early stop, those it stopped with; restored best params are the final ones only).
 
     ``data``: ``X_train`` [n_train, n_in] float32, ``y_train`` [n_train] int32, likewise ``X_val``, ``y_val``;
     with ``program.weighted``, ``w_train`` [n_train] and ``w_val`` [n_val] weigh each row in every mean (a batch's
@@ -262,7 +274,8 @@ def train(program: Program, hparams, data):
         opt_state = jax.tree.unflatten(jax.tree.structure(opt_state), hparams["start"]["opt_state"])
     state = (params, opt_state)
     if program.monitor is None:
-        (params, opt_state), history, snaps = _scan_epochs(program, run_epoch, state, lambda state: state[0])
+        (params, opt_state), history, snaps = _scan_epochs(program, hparams, run_epoch, state,
+                                                           lambda state: state[0])
         info = {"stopped_epoch": jnp.int32(0), "best_epoch": jnp.int32(0)}
         if program.keep_state:
             info["opt_state"] = jax.tree.leaves(opt_state)
@@ -286,24 +299,28 @@ def initial_gradient(program: Program, hparams, data):
     return params, jax.grad(data_loss)(params)
 
 
-def _scan_epochs(program, body, carry, params_of):
-    """``lax.scan`` of ``body`` over the epochs; with ``program.snapshots``, also the params (``params_of(carry)``)
-    after each epoch of history.snapshot_epochs, written in place into one buffer [S, ...] (slot e // every holds
-    the latest epoch of its stretch). Returns (carry, rows, snapshots or None)."""
-    if not program.snapshots:
-        carry, rows = jax.lax.scan(body, carry, jnp.arange(program.epochs))
-        return carry, rows, None
-    every = -(-program.epochs // program.snapshots)
-    slots = -(-program.epochs // every)
+def _scan_epochs(program, hparams, body, carry, params_of):
+    """``body`` over the run's ``hparams["epochs"]`` epochs (a ``fori_loop``: its count is a runtime value), each
+    epoch's row written into buffers of ``program.epochs`` rows (NaN past the run's end); with
+    ``program.snapshots``, also the params (``params_of(carry)``) after each epoch of history.snapshot_epochs,
+    written in place into one buffer [S, ...] (slot e // every holds the latest epoch of its stretch). Returns
+    (carry, rows, snapshots or None)."""
+    epochs = hparams["epochs"]
+    shapes = jax.eval_shape(body, carry, jnp.int32(0))[1]
+    rows = jax.tree.map(lambda s: jnp.full((program.epochs, *s.shape), jnp.nan, s.dtype), shapes)
+    every = (epochs + program.snapshots - 1) // max(program.snapshots, 1)
 
-    def kept(both, e):
-        inner, snaps = both
+    def step(e, state):
+        inner, rows, snaps = state
         inner, row = body(inner, e)
-        snaps = jax.tree.map(lambda s, p: s.at[e // every].set(p), snaps, params_of(inner))
-        return (inner, snaps), row
+        rows = jax.tree.map(lambda buffer, value: buffer.at[e].set(value), rows, row)
+        if program.snapshots:
+            snaps = jax.tree.map(lambda s, p: s.at[e // every].set(p), snaps, params_of(inner))
+        return inner, rows, snaps
 
-    snaps = jax.tree.map(lambda p: jnp.zeros((slots, *p.shape), p.dtype), params_of(carry))
-    (carry, snaps), rows = jax.lax.scan(kept, (carry, snaps), jnp.arange(program.epochs))
+    snaps = jax.tree.map(lambda p: jnp.zeros((program.snapshots, *p.shape), p.dtype), params_of(carry)) \
+        if program.snapshots else None
+    carry, rows, snaps = jax.lax.fori_loop(0, epochs, step, (carry, rows, snaps))
     return carry, rows, snaps
 
 
@@ -332,7 +349,7 @@ def _with_early_stopping(program, hparams, run_epoch, state):
         return (state, best, best_epoch, best_params, wait, stopped_epoch), row
 
     carry = (state, jnp.float32(jnp.inf), jnp.int32(0), state[0], jnp.int32(0), jnp.int32(0))
-    carry, rows, snaps = _scan_epochs(program, epoch, carry, lambda carry: carry[0][0])
+    carry, rows, snaps = _scan_epochs(program, hparams, epoch, carry, lambda carry: carry[0][0])
     (state, _, best_epoch, best_params, _, stopped_epoch) = carry
     params = state[0]
     if program.restore_best:  # Keras restores at the end whenever a best epoch was seen

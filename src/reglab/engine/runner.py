@@ -33,7 +33,7 @@ import numpy as np
 
 from ..cache import cache_dir
 from ..errors import ReglabError
-from .history import KEYS
+from .history import KEYS, snapshot_epochs
 from .exported import compile_exported
 from .program import Program, plan, train
 
@@ -167,10 +167,10 @@ def _tasks(jobs) -> list[_Task]:
     has it.
     Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
     planned = [(job, *plan(job.config, job.data, job.start)) for job in jobs]
-    need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)
+    need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)  # the programs' history buffers
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else float("inf")
     if need > memory / 2:
-        epochs = max(p.epochs for _, p, _ in planned)
+        epochs = max(job.config.epochs for job, _, _ in planned)
         raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
                           f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
 
@@ -224,9 +224,16 @@ def _pad(a, n):
     return np.concatenate([a, np.zeros((n - len(a), *a.shape[1:]), a.dtype)]) if len(a) < n else a
 
 
-def _trained(out, compile_seconds, seconds) -> Trained:
+def _trained(out, compile_seconds, seconds, job) -> Trained:
+    """``job``'s Trained from its program's output: the history and snapshots cut to the job's own epochs (the
+    program's buffers hold its capacity)."""
     params, history, info = jax.tree.map(np.asarray, out)
+    epochs = job.config.epochs
+    history = {key: rows[:epochs] for key, rows in history.items()}
     snapshots, opt_state = info.pop("snapshots", None), info.pop("opt_state", None)
+    if snapshots is not None:
+        kept = len(snapshot_epochs(epochs, job.snapshots))
+        snapshots = jax.tree.map(lambda s: s[:kept], snapshots)
     return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()}, snapshots,
                    opt_state=opt_state)
 
@@ -235,7 +242,7 @@ def _finish(compiled, compile_seconds, args, job) -> Trained:
     """Run one compiled single-model program on ``args`` and make its output ``job``'s Trained."""
     start = time.perf_counter()
     out = jax.block_until_ready(compiled(*args))
-    return _trained(out, compile_seconds, time.perf_counter() - start).finished(job)
+    return _trained(out, compile_seconds, time.perf_counter() - start, job).finished(job)
 
 
 def train_task(program, hparams, data, job) -> Trained:
@@ -292,9 +299,9 @@ def vectorized(tasks, cancelled, ahead=(), chunk=256) -> Iterator[tuple[_Task, T
     agree with single-model runs to float32 rounding at first, and only in distribution after many chaotic epochs.
     Programs compile in the calling thread, as each chunk starts (``ahead`` is not compiled in advance)."""
     groups = {}
-    for task in tasks:
-        groups.setdefault(task.program, []).append(task)
-    for program, members in groups.items():
+    for task in tasks:  # one epoch count a batch: the loop over epochs runs as long as its longest model
+        groups.setdefault((task.program, task.job.config.epochs), []).append(task)
+    for (program, _), members in groups.items():
         for start in range(0, len(members), chunk):
             if cancelled():
                 return
@@ -305,7 +312,8 @@ def vectorized(tasks, cancelled, ahead=(), chunk=256) -> Iterator[tuple[_Task, T
             out = jax.tree.map(np.asarray, jax.block_until_ready(compiled(*args)))
             seconds = (time.perf_counter() - began) / len(part)
             for i, task in enumerate(part):
-                trained = _trained(jax.tree.map(lambda a: a[i], out), compile_seconds if i == 0 else 0.0, seconds)
+                trained = _trained(jax.tree.map(lambda a: a[i], out), compile_seconds if i == 0 else 0.0, seconds,
+                                   task.job)
                 yield task, trained.finished(task.job)
 
 
