@@ -167,17 +167,31 @@ def test_training_matches_a_numpy_rendering_of_keras_fit(seed_split, optimizer, 
             np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
 
 
+def shuffled(n_train, epochs):
+    """The orders in which a run of seed 7 walks ``n_train`` training rows, an epoch each (Keras's shuffle)."""
+    key = program.run_keys(np.uint32(7))[1]
+    return [np.asarray(program.epoch_order(key, e, n_train)) for e in range(epochs)]
+
+
+def assert_matches_keras(trained, s, orders, batch_size=32):
+    """``trained`` (a 2-16-1 tanh network from seed 7, Adam(0.01), l2(0.002) on both kernels) against the NumPy
+    rendering of Keras's fit on split ``s``, walking the training rows in ``orders`` (one per epoch): its history
+    and its final weights."""
+    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(program.run_keys(np.uint32(7))[0],
+                                                                                 (2, 16, 1))]
+    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
+                                      s.y_val, lambda: reference.KerasAdam(0.01), batch_size=batch_size, l2=0.002)
+    for key, expected in history.items():
+        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    for got, want in zip(trained.params, params):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+
+
 def test_without_shuffling_every_epoch_walks_the_rows_in_order_as_kerass_fit_shuffle_false(seed_split):
     config = ModelConfig(hidden=(16,), activation="tanh", learning_rate=0.01, kernel_regularizer=[l2(0.002)] * 2,
                          epochs=3, seed=7, shuffle=False)
-    trained = train_one(config, seed_split)
-    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(program.run_keys(np.uint32(7))[0],
-                                                                                 (2, 16, 1))]
-    s = seed_split
-    params, history = reference.train(init, [np.arange(80)] * 3, s.X_train.astype(np.float64), s.y_train,
-                                      s.X_val.astype(np.float64), s.y_val, lambda: reference.KerasAdam(0.01), l2=0.002)
-    for key, expected in history.items():
-        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
+    assert_matches_keras(train_one(config, seed_split), seed_split, [np.arange(80)] * 3)
 
 
 @pytest.mark.parametrize("settings", [{}, {"dropout": 0.2}, {"optimizer": "sgd", "momentum": 0.9}])
@@ -221,17 +235,7 @@ def test_an_epoch_of_one_batch_is_compiled_for_rounded_row_counts_shared_by_near
     compiled = task.program
     assert (compiled.n_train, compiled.n_val, compiled.batch_size, compiled.padded) == (80, 32, 80, True)
     assert _tasks([Job(config, seed_split)])[0].program == compiled
-    trained = train_one(config, s)
-    init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
-    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
-    orders = [np.asarray(program.epoch_order(shuffle_key, e, 72)) for e in range(4)]
-    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
-                                      s.y_val, lambda: reference.KerasAdam(0.01), batch_size=72, l2=0.002)
-    for key, expected in history.items():
-        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
-    for got, want in zip(trained.params, params):
-        for k in want:
-            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+    assert_matches_keras(train_one(config, s), s, shuffled(72, 4), batch_size=72)
 
 
 def test_shared_rows_round_an_epoch_of_several_batches_up_to_its_last_batch_and_match_keras(seed_split):
@@ -248,18 +252,8 @@ def test_shared_rows_round_an_epoch_of_several_batches_up_to_its_last_batch_and_
     assert programs[0] == programs[1]
     tens = _tasks([Job(config.replace(batch_size=10), data.split(data.moons(n=44), 0.25), shared_rows=True)])
     assert (tens[0].program.n_train, tens[0].program.n_val) == (40, 16)
-    s = splits[0]
-    (_, trained), = run([Job(config, s, shared_rows=True)])
-    init_key, shuffle_key, _ = program.run_keys(np.uint32(7))
-    init = [{k: np.asarray(v) for k, v in layer.items()} for layer in mlp.init(init_key, (2, 16, 1))]
-    orders = [np.asarray(program.epoch_order(shuffle_key, e, 75)) for e in range(4)]
-    params, history = reference.train(init, orders, s.X_train.astype(np.float64), s.y_train, s.X_val.astype(np.float64),
-                                      s.y_val, lambda: reference.KerasAdam(0.01), batch_size=32, l2=0.002)
-    for key, expected in history.items():
-        np.testing.assert_allclose(trained.history[key], expected, rtol=2e-4, atol=1e-6, err_msg=key)
-    for got, want in zip(trained.params, params):
-        for k in want:
-            np.testing.assert_allclose(got[k], want[k], rtol=1e-3, atol=1e-5)
+    (_, trained), = run([Job(config, splits[0], shared_rows=True)])
+    assert_matches_keras(trained, splits[0], shuffled(75, 4))
 
 
 def test_sample_weighted_training_matches_the_numpy_rendering_with_weighted_means(seed_split):

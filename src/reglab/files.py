@@ -68,7 +68,8 @@ def foreign_files(folder: Path) -> list[str]:
     listed = (folder / MARK).read_text().splitlines()
     if not listed or listed[0] + "\n" != MARK_HEADER:
         return []
-    return [name for name in written_files(folder) if name != MARK and name not in set(listed[1:])]
+    known = {MARK, *listed[1:]}
+    return [name for name in written_files(folder) if name not in known]
 
 
 def check_output(folder) -> Path:

@@ -14,7 +14,6 @@ from . import mlp, penalties
 from .history import KEYS
 from .program import _mean, plan, run_keys
 
-_JITTED = {}
 CAPACITY = 1 << 16  # the curve's buffers hold this many iterations: max_iter's ceiling
 
 
@@ -31,11 +30,9 @@ def minimize(config, split, max_iter, max_fun, tol, start=None):
     data = {"X": split.X_train, "y": split.y_train,
             "w": np.ones(len(split.y_train), np.float32) if split.w_train is None else split.w_train}
     params = start["params"] if start else mlp.init(run_keys(hparams["seed"])[0], program.sizes)
-    if program not in _JITTED:
-        _JITTED[program] = jax.jit(_run, static_argnums=0)
     limits = (np.int32(max_iter), np.int32(max_fun), np.float32(tol))
     params, data_loss, penalty, iterations = jax.tree.map(
-        np.asarray, _JITTED[program](program, hparams, data, params, limits))
+        np.asarray, _compiled(program, hparams, data, params, limits))
     n = int(iterations)
     recorded = {key: np.full(n, np.nan, np.float32) for key in KEYS if not key.startswith("val_")}
     recorded.update(data_loss=data_loss[:n], penalty=penalty[:n])
@@ -43,6 +40,7 @@ def minimize(config, split, max_iter, max_fun, tol, start=None):
 
 
 def _run(program, hparams, data, params, limits):
+    """The loop of ``minimize``, jitted below (one compiled program per static Program)."""
     max_iter, max_fun, tol = limits
 
     def parts(p):
@@ -79,3 +77,6 @@ def _run(program, hparams, data, params, limits):
     carry = (params, opt.init(params), jnp.int32(0), jnp.int32(0), jnp.float32(jnp.inf), empty, empty)
     params, _, iterations, _, _, data_losses, pens = jax.lax.while_loop(going, body, carry)
     return params, data_losses, pens, iterations
+
+
+_compiled = jax.jit(_run, static_argnums=0)

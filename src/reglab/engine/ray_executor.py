@@ -127,32 +127,28 @@ def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
     worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
     CPUs) submitted at a time, so a grid of any size holds only that many specifications and results at once.
     Leaving the loop cancels what has not finished; a runtime this call started is stopped."""
-    ray_ = _ray()
-    started = not ray_.is_initialized()
-    if started:
-        _connect(ray_, address)
-    remote = ray_.remote(num_cpus=1, max_retries=RETRIES)(train_model)
-    pending, stored = {}, {}
-    try:
-        limit = in_flight or 2 * max(1, int(ray_.cluster_resources().get("CPU", 1)))
-        queue = iter(tasks)
-        while True:
-            while len(pending) < limit and not cancelled():
-                task = next(queue, None)
-                if task is None:
-                    break
-                hparams, data = task.args
-                if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
-                    stored[id(data)] = ray_.put(data)
-                job = replace(task.job, data=None)  # its data travel once, in the object store
-                pending[remote.remote(train, task.program, hparams, stored[id(data)], job)] = task
-            if not pending:
-                return
-            done, _ = ray_.wait(list(pending), num_returns=1)
-            task = pending.pop(done[0])
-            yield task, ray_.get(done[0])
-    finally:
-        for ref in pending:
-            ray_.cancel(ref)
-        if started:
-            ray_.shutdown()
+    with connected(address):
+        ray_ = _ray()
+        remote = ray_.remote(num_cpus=1, max_retries=RETRIES)(train_model)
+        pending, stored = {}, {}
+        try:
+            limit = in_flight or 2 * max(1, int(ray_.cluster_resources().get("CPU", 1)))
+            queue = iter(tasks)
+            while True:
+                while len(pending) < limit and not cancelled():
+                    task = next(queue, None)
+                    if task is None:
+                        break
+                    hparams, data = task.args
+                    if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
+                        stored[id(data)] = ray_.put(data)
+                    job = replace(task.job, data=None)  # its data travel once, in the object store
+                    pending[remote.remote(train, task.program, hparams, stored[id(data)], job)] = task
+                if not pending:
+                    return
+                done, _ = ray_.wait(list(pending), num_returns=1)
+                task = pending.pop(done[0])
+                yield task, ray_.get(done[0])
+        finally:
+            for ref in pending:
+                ray_.cancel(ref)

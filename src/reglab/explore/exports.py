@@ -3,7 +3,6 @@ that trains it as the lecture's notebook cell does. Each is text made from the m
 (name and generator arguments, ``Dataset.params``) and the validation split."""
 
 import json
-import re
 from pathlib import Path
 
 from ..config import ModelConfig
@@ -62,8 +61,10 @@ def python(config, data, validation_split, name="model", standardize=False) -> s
 def study_name(data, name) -> str:
     """A study's name from the data and the model's name (``wine_l1_0.001_seed_0``): ``reglab run`` writes each
     exported model to a folder of its own (``reglab-out/<name>``)."""
+    from ..api import slug
+
     source = Path(data.params["path"]).stem if "path" in data.params else data.name
-    return re.sub(r"[^A-Za-z0-9.-]+", "_", f"{source} {name}").strip("_")
+    return slug(f"{source} {name}")
 
 
 def toml(config, data, validation_split, name="model", standardize=False) -> str:
