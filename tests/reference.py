@@ -8,11 +8,21 @@ takes as inputs.
 import numpy as np
 
 
-def forward(params, X, act=np.tanh):
-    h = X
+ACTIVATIONS = {  # f(a), and f'(a) from a and h = f(a); relu's derivative at 0 is 0, as TensorFlow's and JAX's
+    "tanh": (np.tanh, lambda a, h: 1 - h * h),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda a, h: (a > 0).astype(a.dtype)),
+}
+
+
+def hiddens(params, X, act="tanh"):
+    """Every hidden layer's pre-activation and output, and the output z [n]."""
+    f, _ = ACTIVATIONS[act]
+    pre, out, h = [], [], X
     for layer in params[:-1]:
-        h = act(h @ layer["kernel"] + layer["bias"])
-    return h, h @ params[-1]["kernel"] + params[-1]["bias"]
+        pre.append(h @ layer["kernel"] + layer["bias"])
+        h = f(pre[-1])
+        out.append(h)
+    return pre, out, (h @ params[-1]["kernel"] + params[-1]["bias"])[:, 0]
 
 
 def bce_from_logits(z, y):
@@ -31,26 +41,35 @@ def data_loss(z, y, loss):
     return bce_from_logits(z, y) if loss == "bce" else (z - y) ** 2
 
 
-def loss_and_grads(params, X, y, l1, l2, a1=0.0, a2=0.0, loss="bce", w=None):
-    """Mean BCE (or squared error) + sum over kernels of l1*|W| + l2*W^2 + the hidden layer's activity penalty (a1,
-    a2), and its gradients (one hidden tanh layer, one output). Sample weights w [n]: weighted means,
-    sum(w * x) / sum(w)."""
-    (W1, b1), (W2, b2) = ((p["kernel"], p["bias"]) for p in params)
-    a = X @ W1 + b1
-    h = np.tanh(a)
-    z = (h @ W2 + b2)[:, 0]
+def penalty(params, l1, l2):
+    """Keras's kernel penalty: the sum over kernels of l1 * sum|W| + l2 * sum W^2 (factors: one, or one a layer)."""
+    l1s, l2s = (np.broadcast_to(np.asarray(f, np.float64), (len(params),)) for f in (l1, l2))
+    return sum(a * np.abs(p["kernel"]).sum() + b * (p["kernel"] ** 2).sum() for p, a, b in zip(params, l1s, l2s))
+
+
+def loss_and_grads(params, X, y, l1, l2, a1=0.0, a2=0.0, loss="bce", w=None, act="tanh"):
+    """Mean BCE (or squared error) + sum over kernels of l1*|W| + l2*W^2 + every hidden layer's activity penalty
+    (a1, a2), and its gradients by backpropagation (any number of hidden layers of ``act``, one output). ``l1``,
+    ``l2``: one factor for every kernel, or one per layer. Sample weights w [n]: weighted means, sum(w * x) /
+    sum(w)."""
+    _, deriv = ACTIVATIONS[act]
+    l1s, l2s = (np.broadcast_to(np.asarray(f, np.float64), (len(params),)) for f in (l1, l2))
+    pre, out, z = hiddens(params, X, act)
     w = np.ones(len(y)) if w is None else w
     n = w.sum()
     data = (w * data_loss(z, y, loss)).sum() / n
-    pen = sum(l1 * np.abs(W).sum() + l2 * (W * W).sum() for W in (W1, W2)) + activity(h, a1, a2, w)
-    dz = ((1 / (1 + np.exp(-z)) - y) if loss == "bce" else 2 * (z - y))[:, None] * w[:, None] / n
-    dW2 = h.T @ dz + l1 * np.sign(W2) + 2 * l2 * W2
-    db2 = dz.sum(0)
-    da = (dz @ W2.T + (a1 * np.sign(h) + 2 * a2 * h) * w[:, None] / n) * (1 - h * h)
-    dW1 = X.T @ da + l1 * np.sign(W1) + 2 * l2 * W1
-    db1 = da.sum(0)
+    pen = penalty(params, l1, l2) + sum(activity(h, a1, a2, w) for h in out)
+    delta = ((1 / (1 + np.exp(-z)) - y) if loss == "bce" else 2 * (z - y))[:, None] * w[:, None] / n
+    grads = [None] * len(params)
+    inputs = [X, *out]
+    for i in reversed(range(len(params))):
+        W = params[i]["kernel"]
+        grads[i] = {"kernel": inputs[i].T @ delta + l1s[i] * np.sign(W) + 2 * l2s[i] * W, "bias": delta.sum(0)}
+        if i:
+            h = out[i - 1]
+            delta = (delta @ W.T + (a1 * np.sign(h) + 2 * a2 * h) * w[:, None] / n) * deriv(pre[i - 1], h)
     hits = (w * ((z > 0) == (y == 1))).sum() if loss == "bce" else np.nan
-    return data, pen, hits, [{"kernel": dW1, "bias": db1}, {"kernel": dW2, "bias": db2}]
+    return data, pen, hits, grads
 
 
 class KerasAdam:
@@ -79,7 +98,7 @@ class KerasSGD:
 
 
 def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0, a1=0.0, a2=0.0, loss="bce",
-          w=None, wv=None):
+          w=None, wv=None, act="tanh"):
     """Keras's fit loop: per epoch walk ``orders[e]`` in batches (last partial batch kept), per-batch figures before
     the update, batch-size-weighted epoch means, validation after the epoch. Sample weights ``w`` and ``wv``:
     every mean weighted (a batch's, and an epoch's by the batches' weight sums). Returns (params, history)."""
@@ -92,7 +111,7 @@ def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0,
         sums = np.zeros(3)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            data, pen, hits, grads = loss_and_grads(params, X[idx], y[idx], l1, l2, a1, a2, loss, w[idx])
+            data, pen, hits, grads = loss_and_grads(params, X[idx], y[idx], l1, l2, a1, a2, loss, w[idx], act)
             sums += (data * w[idx].sum(), pen * w[idx].sum(), hits)
             for layer, grad, opt in zip(params, grads, opts):
                 for k in layer:
@@ -101,10 +120,12 @@ def train(params, orders, X, y, Xv, yv, make_opt, batch_size=32, l1=0.0, l2=0.0,
         history["data_loss"].append(sums[0] / n)
         history["penalty"].append(sums[1] / n)
         history["accuracy"].append(sums[2] / n)
-        h, z = forward(params, Xv)
-        history["val_data_loss"].append((wv * data_loss(z[:, 0], yv, loss)).sum() / wv.sum())
-        history["val_penalty"].append(sum(l1 * np.abs(p["kernel"]).sum() + l2 * (p["kernel"] ** 2).sum()
-                                          for p in params) + activity(h, a1, a2, wv))
-        history["val_accuracy"].append((wv * ((z[:, 0] > 0) == (yv == 1))).sum() / wv.sum() if loss == "bce"
-                                       else np.nan)
+        if not len(yv):  # Keras reports no validation figures without validation data
+            continue
+        _, out, z = hiddens(params, Xv, act)
+        history["val_data_loss"].append((wv * data_loss(z, yv, loss)).sum() / wv.sum())
+        history["val_penalty"].append(penalty(params, l1, l2) + sum(activity(h, a1, a2, wv) for h in out))
+        history["val_accuracy"].append((wv * ((z > 0) == (yv == 1))).sum() / wv.sum() if loss == "bce" else np.nan)
+    if not len(yv):
+        history = {k: v for k, v in history.items() if not k.startswith("val_")}
     return params, {k: np.array(v) for k, v in history.items()}

@@ -3,6 +3,7 @@
 import threading
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -24,14 +25,32 @@ def _by_tag(results):
     return {job.tag: trained for job, trained in results}
 
 
-@pytest.mark.parametrize("n_real", [97, 113, 114])
-def test_a_padded_epoch_visits_the_real_rows_as_their_own_permutation(n_real):
+@pytest.mark.parametrize("n_real, n_rows", [(1, 4096), (97, 114), (113, 4096), (114, 114), (1700, 4096),
+                                            (1700, 16384)])
+def test_a_padded_epoch_visits_the_real_rows_as_they_are_visited_alone_each_once(n_real, n_rows):
+    """Row capacities change nothing: the real rows come first, in the order a shuffle of them alone gives (one key
+    word up to 1,625 rows, two from there on), padding after in its order."""
     key = jax.random.key(3)
+    orders = []
     for epoch in range(3):
-        order = np.asarray(epoch_order(key, epoch, 114, n_real))
-        alone = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), n_real))
+        order = np.asarray(epoch_order(key, epoch, n_rows, n_real))
+        alone = np.asarray(epoch_order(key, epoch, n_real))
         np.testing.assert_array_equal(order[:n_real], alone)
-        np.testing.assert_array_equal(order[n_real:], np.arange(n_real, 114))  # padding rows last
+        np.testing.assert_array_equal(np.sort(alone), np.arange(n_real))
+        np.testing.assert_array_equal(order[n_real:], np.arange(n_real, n_rows))  # padding rows last
+        orders.append(alone)
+    assert n_real == 1 or not np.array_equal(orders[0], orders[1])
+
+
+def test_a_shuffle_puts_each_row_at_each_place_about_equally_often():
+    """Over 4,000 epochs of 8 rows, each row lands at each of the 8 places 500 times, give or take chance (a
+    chi-square of 56 cells, under 100: p < 1e-4 for a fair shuffle to exceed it)."""
+    key = jax.random.key(0)
+    places = np.zeros((8, 8))
+    orders = jax.jit(jax.vmap(lambda e: epoch_order(key, e, 64, jnp.int32(8))[:8]))(jnp.arange(4000))
+    for order in np.asarray(orders):
+        places[order, np.arange(8)] += 1
+    assert ((places - 500) ** 2 / 500).sum() < 100
 
 
 def test_folds_times_lambdas_share_one_program_and_each_equals_its_fold_trained_alone(cancer_folds):
@@ -89,6 +108,51 @@ def test_cancel_or_leaving_the_loop_starts_no_further_model(seed_split):
     for job, _ in run(jobs, executor="threads", workers=2):
         break
     assert threading.active_count() <= started  # the pool and compiler threads are gone once the loop is left
+
+
+def test_a_long_model_reports_its_epochs_as_it_goes_and_a_cancel_stops_it_within_a_chunk(seed_split):
+    """A 20,000-epoch lecture model (about 5 s) reports its epochs done every chunk (about 0.1 s); half a second
+    after its first report another thread cancels the run: the model stops at its chunk's end, is reported once as
+    cancelled, and never comes out of the loop. The bounds are generous (a loaded machine); the note of issue 21
+    gives the measured figures."""
+    import time
+
+    cancel, reports, cancelled_at = threading.Event(), [], []
+
+    def progress(job, epochs, cancelled=False):
+        reports.append((time.perf_counter(), epochs, cancelled))
+        if len(reports) == 1:
+            threading.Timer(0.5, lambda: (cancelled_at.append(time.perf_counter()), cancel.set())).start()
+
+    out = list(run([Job(ModelConfig(learning_rate=0.01, epochs=20_000), seed_split)], cancel=cancel,
+                   progress=progress))
+    assert out == [] and reports[-1][2] and not any(cancelled for _, _, cancelled in reports[:-1])
+    epochs = [e for _, e, _ in reports]
+    assert epochs == sorted(epochs) and 0 < epochs[-1] < 20_000 and len(reports) >= 3
+    assert max(b - a for (a, _, _), (b, _, _) in zip(reports, reports[1:])) < 1.5
+    assert reports[-1][0] - cancelled_at[0] < 1.5
+
+
+@pytest.mark.parametrize("executor", ["threads", "vectorized"])
+def test_a_run_in_chunks_is_the_run_in_one_call_bit_for_bit(seed_split, executor, monkeypatch):
+    """Chunks of 1 epoch (then up to 8 times the last) give the history, params, snapshots and early stop of the
+    same run in one call."""
+    from reglab.engine import runner
+
+    config = ModelConfig(hidden=(8, 8), epochs=40, dropout=0.1, kernel_regularizer=l2(0.01),
+                         early_stopping={"monitor": "val_accuracy", "patience": 2, "restore_best_weights": True})
+    jobs = [Job(config.replace(seed=s), seed_split, s, snapshots=5) for s in range(3)]
+    whole = _by_tag(run(jobs, executor=executor))
+    monkeypatch.setattr(runner, "FIRST_CHUNK", 1)
+    monkeypatch.setattr(runner, "CHUNK_SECONDS", 1e-6)
+    chunked = _by_tag(run(jobs, executor=executor))
+    for tag, trained in whole.items():
+        assert trained.info == chunked[tag].info and 0 < trained.info["stopped_epoch"] < 40
+        for key in trained.history:
+            np.testing.assert_array_equal(trained.history[key], chunked[tag].history[key])
+        for a, b in zip(jax.tree.leaves((trained.params, trained.snapshots)),
+                        jax.tree.leaves((chunked[tag].params, chunked[tag].snapshots))):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("early_stopping", [None, {"monitor": "val_loss", "patience": 100}])

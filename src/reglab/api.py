@@ -145,21 +145,22 @@ def _train_study(study, split, rerun, progress):
 
 
 def train(named, split, progress=False, executor="auto", window=None, snapshots=0, cancel=None, start=None,
-          keep_state=False, shared_rows=False, **options):
+          keep_state=False, on_epochs=None, **options):
     """Train ``[(name, ModelConfig), ...]`` on ``split`` (one Split, or a list with one per model) through the
     engine's runner; yield ``(index, Run)`` as each model finishes. With a plotting ``window`` (or a function of a
     Split giving one), a binary model of two inputs gets its decision boundary measured there (``run.extra``; where
     the model trained, a pool thread or a Ray worker); ``snapshots``: runs keep their params after that many evenly
     spaced epochs (``Run.snapshots``); ``start``: the weights (and optimizer state) every model continues from, and
-    ``keep_state``: runs keep their optimizer's state (``Run.opt_state``), and ``shared_rows``: programs compiled
-    for rounded row counts, see ``engine.runner.Job``; ``options`` go
-    to the executor (a Ray cluster's ``address``). Leaving the loop (an error, Ctrl-C) or setting ``cancel`` (a
-    threading.Event) starts no further model."""
+    ``keep_state``: runs keep their optimizer's state (``Run.opt_state``); ``options`` go to the executor (a Ray
+    cluster's ``address``). ``progress``: a bar on stderr of the epochs done, models finished beside them;
+    ``on_epochs(job, epochs, cancelled=False)``: told of each model's epochs as they are done instead. Leaving the
+    loop (an error, Ctrl-C) or setting ``cancel`` (a threading.Event) starts no further model and stops the running
+    ones at the end of their chunk of epochs (about 0.1 s)."""
     from .results import boundary
 
     Job, run = _engine()
     splits = split if isinstance(split, (list, tuple)) else [split] * len(named)
-    bar = progress_bar("training", len(named)) if progress else None
+    bar = progress_bar("training", len(named), epochs=[config.epochs for _, config in named]) if progress else None
 
     def measured(config, data):  # the boundary is measured where the model trained (a Ray worker, say)
         if window is None or not boundary.applies(data):
@@ -169,14 +170,14 @@ def train(named, split, progress=False, executor="auto", window=None, snapshots=
 
     try:
         jobs = [Job(config, splits[i], i, snapshots, after=measured(config, splits[i]), start=start,
-                    keep_state=keep_state, shared_rows=shared_rows) for i, (_, config) in enumerate(named)]
-        for job, t in run(jobs, executor, cancel, **options):
+                    keep_state=keep_state) for i, (_, config) in enumerate(named)]
+        for job, t in run(jobs, executor, cancel, progress=bar.epochs if bar else on_epochs, **options):
             name, config = named[job.tag]
             run = Run(name, config, t.history, t.params, job.data.dataset.classes, t.compile_seconds,
                       t.train_seconds, {**t.info, **t.extra}, t.snapshots, t.opt_state)
-            yield job.tag, run
             if bar:
-                bar.advance(bar.task_ids[0])
+                bar.finished(job.tag)
+            yield job.tag, run
     finally:
         if bar:
             bar.stop()
@@ -200,17 +201,50 @@ def _engine():
     return Job, run
 
 
-def progress_bar(label, total, done=0):
-    """A started rich progress bar on stderr over ``total`` models, with elapsed time and ETA; ``.stop()`` it."""
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+def progress_bar(label, total, done=0, epochs=None):
+    """A started progress bar on stderr over ``total`` models (``done`` of them finished before), with elapsed time
+    and ETA; ``.stop()`` it. With ``epochs`` (each model's count) it counts their epochs as the runner reports them
+    (``bar.epochs(job, epochs)``), the finished models beside them (``bar.finished(tag)``); without, models
+    (``bar.finished()``)."""
+    return _Bar(label, total, done, epochs)
 
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("models"), TimeElapsedColumn(),
-                   TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    bar.add_task("models", total=total, completed=done)
-    bar.start()
-    return bar
+
+class _Bar:
+    """rich's Progress over models or their epochs; its updates come from the threads that train."""
+
+    def __init__(self, label, total, done, epochs):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self._epochs, self._seen, self._lock = epochs, {}, threading.Lock()
+        self._models, self._total = done, total
+        unit = [TextColumn("{task.fields[models]}")] if epochs else [MofNCompleteColumn(), TextColumn("models")]
+        self._bar = Progress(TextColumn(label), BarColumn(), *unit, TimeElapsedColumn(), TextColumn("eta"),
+                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task("models", total=sum(epochs) if epochs else total,
+                                        completed=0 if epochs else done, models=self._count())
+        self._bar.start()
+
+    def _count(self):
+        return f"{self._models}/{self._total} models"
+
+    def epochs(self, job, epochs, cancelled=False):
+        with self._lock:
+            ahead, self._seen[job.tag] = epochs - self._seen.get(job.tag, 0), epochs
+            self._bar.update(self._task, advance=0 if cancelled else ahead)
+
+    def finished(self, tag=None):
+        with self._lock:
+            self._models += 1
+            if self._epochs:
+                ahead, self._seen[tag] = self._epochs[tag] - self._seen.get(tag, 0), self._epochs[tag]
+                self._bar.update(self._task, advance=ahead, models=self._count())
+            else:
+                self._bar.update(self._task, advance=1, models=self._count())
+
+    def stop(self):
+        self._bar.stop()
 
 
 def slug(name: str) -> str:

@@ -141,10 +141,12 @@ def _train_chunks(store, chunks, splits, executor, address, learning_rates, prog
     left, done = {chunk: len(part) for chunk, part in chunks.items()}, {}
     named = [(point_name(point, learning_rates), config) for _, point, config in todo]
     data = [splits[_key(point.data)] for _, point, _ in todo]
-    bar = progress_bar("sweep", done_before + len(todo), done_before) if progress else None
+    bar = progress_bar("sweep", done_before + len(todo), done_before, epochs=[c.epochs for _, _, c in todo]) \
+        if progress else None
     options = {"address": address} if executor == "ray" else {}
     try:
-        with closing(train(named, data, executor=executor, window=boundary.window, **options)) as trained:
+        with closing(train(named, data, executor=executor, window=boundary.window,
+                           on_epochs=bar.epochs if bar else None, **options)) as trained:
             for i, run in trained:
                 chunk, point, _ = todo[i]
                 done[point.index] = run
@@ -154,7 +156,7 @@ def _train_chunks(store, chunks, splits, executor, address, learning_rates, prog
                     store.write_chunk(chunk, [model_row(p, r, chunk) for p, r in pairs],
                                       [r.recorded for _, r in pairs], [r.params for _, r in pairs])
                 if bar:
-                    bar.advance(bar.task_ids[0])
+                    bar.finished(i)
     finally:
         if bar:
             bar.stop()

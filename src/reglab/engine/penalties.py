@@ -48,13 +48,20 @@ def groups(params, factors):
     return total
 
 
+def activity_sum(hidden, l1, l2, weight):
+    """Keras's activity regularization of hidden outputs ``hidden`` (one [batch, width] per hidden layer) before
+    its division by the batch size: ``l1[i] * sum|h| + l2[i] * sum h**2`` summed over layers, the sums over rows
+    weighted by ``weight`` [batch] (sample weights; 0 for padding rows)."""
+    total = jnp.float32(0.0)
+    for h, a, b in zip(hidden, l1, l2):
+        total += a * jnp.sum(weight @ jnp.abs(h)) + b * jnp.sum(weight @ (h * h))
+    return total
+
+
 def activity(hidden, l1, l2, weight=None):
     """Keras's activity regularization of hidden outputs ``hidden`` (one [batch, width] per hidden layer):
     ``(l1[i] * sum|h| + l2[i] * sum h**2) / batch size`` summed over layers. With ``weight`` [batch] (sample
     weights; 0 for padding rows) the sum over rows is weighted and divided by the weights' sum (0 if that is 0)."""
-    total = jnp.float32(0.0)
-    for h, a, b in zip(hidden, l1, l2):
-        rows = jnp.ones(h.shape[0], h.dtype) if weight is None else weight
-        count = jnp.sum(rows)
-        total += (a * jnp.sum(rows @ jnp.abs(h)) + b * jnp.sum(rows @ (h * h))) / jnp.where(count > 0, count, 1.0)
-    return total
+    weight = jnp.ones(hidden[0].shape[0], hidden[0].dtype) if weight is None else weight
+    count = jnp.sum(weight)
+    return activity_sum(hidden, l1, l2, weight) / jnp.where(count > 0, count, 1.0)

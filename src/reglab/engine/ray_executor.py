@@ -50,11 +50,11 @@ def _claim_a_core():
         return
 
 
-def train_model(train, program, hparams, data, job):
+def train_model(train, program, hparams, data, carry, job):
     """One model, in a Ray worker (its process is titled ``ray::train_model`` while it runs): ``train`` (the
     runner's ``train_task``) on a core of its own, claimed before the first program compiles."""
     _claim_a_core()
-    return train(program, hparams, data, job)
+    return train(program, hparams, data, carry, job)
 
 
 def _ray():
@@ -123,8 +123,8 @@ def _connect(ray_, address):
 
 
 def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
-    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, job)`` in a
-    worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
+    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, carry, job)``
+    in a worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
     CPUs) submitted at a time, so a grid of any size holds only that many specifications and results at once.
     Leaving the loop cancels what has not finished; a runtime this call started is stopped."""
     with connected(address):
@@ -139,11 +139,11 @@ def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
                     task = next(queue, None)
                     if task is None:
                         break
-                    hparams, data = task.args
+                    hparams, data, carry = task.args
                     if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
                         stored[id(data)] = ray_.put(data)
                     job = replace(task.job, data=None)  # its data travel once, in the object store
-                    pending[remote.remote(train, task.program, hparams, stored[id(data)], job)] = task
+                    pending[remote.remote(train, task.program, hparams, stored[id(data)], carry, job)] = task
                 if not pending:
                     return
                 done, _ = ray_.wait(list(pending), num_returns=1)

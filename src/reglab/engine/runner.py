@@ -1,21 +1,23 @@
 """The one way reglab trains: jobs in, trained models out as they finish, on an executor its callers never see.
 
     jobs = [Job(config, split, tag=i) for i, config in enumerate(configs)]
-    for job, trained in run(jobs, executor="threads", cancel=event):
+    for job, trained in run(jobs, executor="threads", cancel=event, progress=on_epochs):
         ...
 
 A job is a ModelConfig and its own data (a ``data.Split``: train and validation arrays). Jobs whose networks have
-one shape share one compiled program, with per-model hyperparameters and data as arguments; jobs of one shape whose
-training sets take the same number of batches per epoch (the folds of a cross-validation, say) share it even when
-their row counts differ: their data are padded to the largest, with counts that keep padding out of every figure.
-A program whose epoch is one batch is compiled for a multiple of 16 rows, so that data sets of nearby sizes share it
-from one call to the next (scikit-learn's small fits, a cross-validation's folds fitted one by one).
+one shape share one compiled program (engine/program.py: the epochs, rows and validation rows of each are runtime
+values, its data padded to the program's row capacity), with per-model hyperparameters and data as arguments.
+
+A model trains in chunks of epochs, each a call of its program that carries the run's whole state to the next, sized
+to take about CHUNK_SECONDS: between chunks the runner reports the epochs done (``progress(job, epochs)``) and
+stops a model whose run was cancelled. The result is the same however a run is cut.
 
 An executor (``threads`` on the CPU, ``vectorized`` on an accelerator, ``ray`` on a cluster) is a callable
-``(tasks, cancelled, ahead) -> iterator of (task, Trained)``, ``cancelled()`` saying whether to start anything
-more and ``ahead`` tasks whose programs it may compile in advance; a new one (a process pool, say) is one entry in
+``(tasks, cancelled, ahead, progress) -> iterator of (task, Trained)``, ``cancelled()`` saying whether to stop and
+``ahead`` tasks whose programs it may compile in advance; a new one (a process pool, say) is one entry in
 ``EXECUTORS``. Setting ``cancel`` (from any thread), or leaving the loop (``break``, an exception, Ctrl-C), starts
-no further compile or model; models already running finish and are dropped.
+no further compile or model, and stops the models running at the end of their chunk: they are reported
+(``progress(job, epochs, cancelled=True)``), never yielded.
 """
 
 import os
@@ -33,9 +35,10 @@ import numpy as np
 
 from ..cache import cache_dir
 from ..errors import ReglabError
-from .history import KEYS, snapshot_epochs
 from .exported import compile_exported
-from .program import Program, plan, train
+from .history import KEYS
+from . import program as programs
+from .program import Program, advance, blank, data_arrays, finish, plan
 
 if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs compiled by the first
     jax.config.update("jax_compilation_cache_dir", str(cache_dir("jax")))
@@ -43,6 +46,9 @@ if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs
     # An entry that cannot be written (a full disk) costs the next process a compile: nothing to add to the
     # outputs' own one-line error. (JAX writes entries in place: one cut short warns when a later process reads it.)
     warnings.filterwarnings("ignore", "Error writing persistent compilation cache entry", UserWarning)
+
+CHUNK_SECONDS = 0.1  # a model's chunks of epochs take about this long: how often it reports and looks for a cancel
+FIRST_CHUNK = 8  # epochs of a model's first chunk, which measures how long an epoch takes
 
 
 @dataclass(eq=False, frozen=True)
@@ -55,7 +61,7 @@ class Job:
     trained (a pool thread, a Ray worker: picklable there), its result in ``Trained.extra``. ``start``: continue
     from ``{"params": [...], "opt_state": leaves or None, "epoch": epochs run before}`` (the leaves a
     ``Trained.opt_state``: the optimizer as it was left) rather than from new weights; ``keep_state``: hand back
-    the optimizer's state (``Trained.opt_state``; not with early stopping)."""
+    the optimizer's state (``Trained.opt_state``)."""
 
     config: object
     data: object
@@ -65,8 +71,6 @@ class Job:
     after: object = None
     start: dict | None = None
     keep_state: bool = False
-    shared_rows: bool = False  # compiled for row counts rounded up (``_rows``): fits one after another on data of
-    # nearby sizes (a cross-validation's folds, fitted one by one) share one program
 
 
 @dataclass
@@ -97,7 +101,7 @@ class Trained:
 class _Task:
     job: Job
     program: Program
-    args: tuple  # (hparams, data)
+    args: tuple  # (hparams, data, carry): program.advance's arguments but the span
 
 
 class _Compiled:
@@ -114,11 +118,16 @@ class _Compiled:
     def __init__(self):
         self._programs, self._locks, self._guard = OrderedDict(), {}, threading.Lock()
         self.compiles = 0
-        self._jitted = {"one": jax.jit(train, static_argnums=0),
-                        "vectorized": jax.jit(jax.vmap(train, in_axes=(None, 0, 0)), static_argnums=0)}
+        # vmap over models: the real row counts are the same for a batch of models (``vectorized`` groups them so),
+        # which keeps the shuffle's switch a switch and the batch loops' counts scalars
+        counts = {key: None if key in ("n_train", "n_val") else 0 for key in _DATA_KEYS}
+        self._jitted = {"one": jax.jit(advance, static_argnums=0),
+                        "vectorized": jax.jit(jax.vmap(advance, in_axes=(None, 0, counts, 0, None)),
+                                              static_argnums=0)}
 
     def get(self, kind, program, args):
         """(compiled program, seconds spent compiling it now: 0 when it was compiled before)."""
+        args = (*args, _span(0, 0))
         key = (kind, program, tuple((a.shape, a.dtype) for a in jax.tree.leaves(args)))
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -138,124 +147,99 @@ class _Compiled:
             return compiled, seconds
 
 
+_DATA_KEYS = ("X_train", "y_train", "w_train", "X_val", "y_val", "w_val", "n_train", "n_val")
 _COMPILED = _Compiled()
 
 
-ROWS = 16  # a program whose epoch is one batch is compiled for a multiple of this many rows, train and validation
-
-
-def _one_batch(program) -> bool:
-    return program.batch_size >= program.n_train  # a batch larger than the data is all of it, as in Keras
-
-
-def _rows(n, program, shared=False) -> int:
-    """The rows of ``program``'s data (n of them, train or validation) its compiled program takes: n, or for an
-    epoch of one batch, n rounded up to a multiple of ROWS (scikit-learn's batch_size="auto" on fewer than 200 rows,
-    say): data sets of nearby sizes then share one program. With ``shared`` (a job's ``shared_rows``), also an
-    epoch of several batches: rounded up as far as its last batch reaches, so that the padding (of weight 0, last
-    in every epoch's order) only fills that batch and adds none (a step on padding alone would still move Adam)."""
-    if _one_batch(program):
-        return -(-n // ROWS) * ROWS
-    if not shared:
-        return n
-    return min(-(-n // ROWS) * ROWS, -(-n // program.batch_size) * program.batch_size)
+def _span(since, until):
+    return np.array([since, until], np.int32)
 
 
 def _tasks(jobs) -> list[_Task]:
-    """Plan every job; jobs of one shape whose epochs take as many batches share a program, their data padded to its
-    row counts (the group's largest, ``_rows``; padding rows weigh 0), dropout compiled in for all of them where one
-    has it.
-    Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
-    planned = [(job, *plan(job.config, job.data, job.start)) for job in jobs]
+    """Plan every job (dropout compiled in for all jobs of a shape where one has it) and give it its arguments: jobs
+    on one Split share its padded arrays (one copy to hold, or to send a cluster). Refuses, before anything
+    compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
+    planned = [(job, *plan(job.config, job.data, job.start, job.snapshots)) for job in jobs]
     need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)  # the programs' history buffers
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else float("inf")
     if need > memory / 2:
         epochs = max(job.config.epochs for job, _, _ in planned)
         raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
                           f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
-
-    def shape(p):  # what a group of jobs shares: the program, but for its row counts and dropout
-        batches = 1 if _one_batch(p) else -(-p.n_train // p.batch_size)
-        return replace(p, n_train=0, n_val=0, batch_size=0 if batches == 1 else p.batch_size, dropout=False), batches
-
-    shapes = [shape(program) for _, program, _ in planned]
-    sizes, dropout = {}, {}
-    for (_, program, _), common in zip(planned, shapes):
-        sizes.setdefault(common, set()).add((program.n_train, program.n_val))
-        dropout[common] = dropout.get(common, False) or program.dropout
-    tasks, arrays = [], {}  # jobs on one Split share its (padded) arrays: one copy to hold, or to send a cluster
-    for (job, program, hparams), common in zip(planned, shapes):
-        group = sizes[common]
-        n_train, n_val = (max(_rows(n, program, job.shared_rows) for n in counts) for counts in zip(*group))
-        # A one-batch program (or a job's with shared_rows) always takes the count of real rows and their weights
-        # (padding rows weigh 0), so that data sets whose row counts round alike share it even when one of them
-        # needed no padding.
-        padded = _one_batch(program) or job.shared_rows or any(t < n_train for t, _ in group)
-        weighted = padded or program.weighted or any(v < n_val for _, v in group)
-        key = (id(job.data), n_train, n_val, padded, weighted)
+    dropout = {}
+    for job, program, _ in planned:
+        shape = replace(program, dropout=False, figures=job.figures)
+        dropout[shape] = dropout.get(shape, False) or program.dropout
+    tasks, arrays = [], {}
+    for job, program, hparams in planned:
+        program = replace(program, figures=job.figures)
+        program = replace(program, dropout=dropout[replace(program, dropout=False)])
+        key = (id(job.data), program.rows, program.val_rows)
         if key not in arrays:
-            arrays[key] = _data(job.data, n_train, n_val, padded, weighted)
-        program = replace(program, n_train=n_train, n_val=n_val, padded=padded, weighted=weighted,
-                          batch_size=n_train if _one_batch(program) else program.batch_size,
-                          dropout=dropout[common], snapshots=job.snapshots, figures=job.figures,
-                          keep_state=job.keep_state)
-        tasks.append(_Task(job, program, (hparams, arrays[key])))
+            arrays[key] = data_arrays(job.data, program)
+        tasks.append(_Task(job, program, (hparams, arrays[key], blank(program, hparams, job.start))))
     return tasks
 
 
-def _data(s, n_train, n_val, padded, weighted) -> dict:
-    """The arrays a program takes of Split ``s``, padded to ``n_train`` and ``n_val`` rows."""
-    data = {"X_train": _pad(s.X_train, n_train), "y_train": _pad(s.y_train, n_train),
-            "X_val": _pad(s.X_val, n_val), "y_val": _pad(s.y_val, n_val)}
-    if padded:
-        data["n_train"] = np.int32(len(s.y_train))
-    if weighted:
-        data["w_train"] = _pad(_weights(s.w_train, len(s.y_train)), n_train)
-        data["w_val"] = _pad(_weights(s.w_val, len(s.y_val)), n_val)
-    return data
+def _chunks(call, carry, epochs, done_with, stopped, cancelled):
+    """Run ``call(carry, span)`` over epochs 0 to ``epochs`` in chunks of about CHUNK_SECONDS, ``done_with(epochs
+    done)`` after each; stop early once ``stopped(carry)`` (early stopping) or ``cancelled()``. Returns (carry,
+    seconds of training, whether the run was cancelled before its end)."""
+    done, chunk, seconds = 0, FIRST_CHUNK, 0.0
+    while done < epochs:
+        until = min(epochs, done + chunk)
+        began = time.perf_counter()
+        carry = jax.block_until_ready(call(carry, _span(done, until)))
+        took = time.perf_counter() - began
+        seconds += took
+        ran, done = until - done, until
+        if stopped(carry):
+            break
+        if done < epochs and cancelled():
+            done_with(done, True)
+            return carry, seconds, True
+        done_with(done, False)
+        chunk = max(1, min(8 * ran, int(ran * CHUNK_SECONDS / max(took, 1e-6))))
+    return carry, seconds, False
 
 
-def _weights(w, n):
-    """Row weights as float32 [n]: ``w``, or ones."""
-    return np.ones(n, np.float32) if w is None else np.asarray(w, np.float32)
+def _stopped(carry) -> bool:
+    return "early" in carry and bool(np.all(np.asarray(carry["early"]["stopped_epoch"]) > 0))
 
 
-def _pad(a, n):
-    return np.concatenate([a, np.zeros((n - len(a), *a.shape[1:]), a.dtype)]) if len(a) < n else a
+def _trained(task, carry, compile_seconds, seconds) -> Trained:
+    """``task``'s Trained from its run's last carry (program.finish)."""
+    job = task.job
+    params, history, info, snapshots = finish(task.program, carry, job.config.epochs, job.snapshots,
+                                              validation=int(task.args[1]["n_val"]) > 0)
+    opt_state = [np.asarray(v) for v in carry["opt_state"]] if job.keep_state else None
+    return Trained(params, history, compile_seconds, seconds, info, snapshots, opt_state=opt_state).finished(job)
 
 
-def _trained(out, compile_seconds, seconds, job) -> Trained:
-    """``job``'s Trained from its program's output: the history and snapshots cut to the job's own epochs (the
-    program's buffers hold its capacity)."""
-    params, history, info = jax.tree.map(np.asarray, out)
-    epochs = job.config.epochs
-    history = {key: rows[:epochs] for key, rows in history.items()}
-    snapshots, opt_state = info.pop("snapshots", None), info.pop("opt_state", None)
-    if snapshots is not None:
-        kept = len(snapshot_epochs(epochs, job.snapshots))
-        snapshots = jax.tree.map(lambda s: s[:kept], snapshots)
-    return Trained(params, history, compile_seconds, seconds, {k: int(v) for k, v in info.items()}, snapshots,
-                   opt_state=opt_state)
+def _quiet(job, epochs, cancelled=False):
+    """No one to tell of a model's epochs."""
 
 
-def _finish(compiled, compile_seconds, args, job) -> Trained:
-    """Run one compiled single-model program on ``args`` and make its output ``job``'s Trained."""
-    start = time.perf_counter()
-    out = jax.block_until_ready(compiled(*args))
-    return _trained(out, compile_seconds, time.perf_counter() - start, job).finished(job)
+def _train(compiled, compile_seconds, task, cancelled=lambda: False, progress=_quiet) -> Trained | None:
+    """One model by its compiled single-model program, chunk by chunk; None if it was cancelled."""
+    hparams, data, carry = task.args
+    carry, seconds, cut = _chunks(lambda c, span: compiled(hparams, data, c, span), carry, task.job.config.epochs,
+                                  lambda done, cut: progress(task.job, done, cut), _stopped, cancelled)
+    return None if cut else _trained(task, carry, compile_seconds, seconds)
 
 
-def train_task(program, hparams, data, job) -> Trained:
+def train_task(program, hparams, data, carry, job) -> Trained:
     """One model by its single-model program, compiled once per process: where a Ray worker trains it."""
-    compiled, seconds = _COMPILED.get("one", program, (hparams, data))
-    return _finish(compiled, seconds, (hparams, data), job)
+    task = _Task(job, program, (hparams, data, carry))
+    compiled, seconds = _COMPILED.get("one", program, task.args)
+    return _train(compiled, seconds, task)
 
 
 def default_executor() -> str:
     return "threads" if jax.default_backend() == "cpu" else "vectorized"
 
 
-def threads(tasks, cancelled, ahead=(), workers=None) -> Iterator[tuple[_Task, Trained]]:
+def threads(tasks, cancelled, ahead=(), progress=_quiet, workers=None) -> Iterator[tuple[_Task, Trained]]:
     """Each task's own single-model program, ``workers`` (default: one per CPU core) at a time: JAX releases the
     GIL while a program runs, and results are bit-identical to training each job alone. The distinct programs
     compile one after another in a thread of their own, so the first program's models train while the next one
@@ -277,7 +261,7 @@ def threads(tasks, cancelled, ahead=(), workers=None) -> Iterator[tuple[_Task, T
         compiled, seconds = compiles[task.program].result()  # a failed compile raises here, for the caller
         if stop():
             return None
-        return _finish(compiled, seconds if task is firsts[task.program] else 0.0, task.args, task.job)
+        return _train(compiled, seconds if task is firsts[task.program] else 0.0, task, stop, progress)
 
     try:
         futures = {pool.submit(work, task): task for task in tasks}
@@ -286,39 +270,49 @@ def threads(tasks, cancelled, ahead=(), workers=None) -> Iterator[tuple[_Task, T
             if trained is not None:
                 yield futures[future], trained
         wait(compiles.values())  # every task done: let the programs ahead finish compiling (an error is theirs)
-    finally:  # start nothing more; wait for what runs (a thread still inside XLA at exit aborts the process)
-        closed.set()
+    finally:  # start nothing more; running models stop at their chunk's end (a thread still inside XLA at exit
+        closed.set()  # aborts the process)
         compiler.shutdown(wait=False, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         compiler.shutdown(wait=True)
 
 
-def vectorized(tasks, cancelled, ahead=(), chunk=256) -> Iterator[tuple[_Task, Trained]]:
+def vectorized(tasks, cancelled, ahead=(), progress=_quiet, chunk=256) -> Iterator[tuple[_Task, Trained]]:
     """Tasks of one program as one ``jax.vmap``-ed program over hyperparameters and data, ``chunk`` at a time;
-    ``train_seconds`` is the chunk's time divided by its models. Batched dots sum in another order, so results
+    ``train_seconds`` is the batch's time divided by its models. Batched dots sum in another order, so results
     agree with single-model runs to float32 rounding at first, and only in distribution after many chaotic epochs.
-    Programs compile in the calling thread, as each chunk starts (``ahead`` is not compiled in advance)."""
+    Programs compile in the calling thread, as each batch starts (``ahead`` is not compiled in advance)."""
     groups = {}
-    for task in tasks:  # one epoch count a batch: the loop over epochs runs as long as its longest model
-        groups.setdefault((task.program, task.job.config.epochs), []).append(task)
-    for (program, _), members in groups.items():
+    for task in tasks:  # one epoch count and one pair of row counts a batch
+        counts = (task.job.config.epochs, int(task.args[1]["n_train"]), int(task.args[1]["n_val"]))
+        groups.setdefault((task.program, counts), []).append(task)
+    for (program, (epochs, _, _)), members in groups.items():
         for start in range(0, len(members), chunk):
             if cancelled():
                 return
             part = members[start:start + chunk]
-            args = jax.tree.map(lambda *leaves: np.stack(leaves), *(t.args for t in part))
+            stacked = [jax.tree.map(lambda *leaves: np.stack(leaves), *(t.args[i] for t in part)) for i in (0, 2)]
+            data = {key: np.stack([t.args[1][key] for t in part]) if key not in ("n_train", "n_val")
+                    else part[0].args[1][key] for key in _DATA_KEYS}
+            args = (stacked[0], data, stacked[1])
             compiled, compile_seconds = _COMPILED.get("vectorized", program, args)
-            began = time.perf_counter()
-            out = jax.tree.map(np.asarray, jax.block_until_ready(compiled(*args)))
-            seconds = (time.perf_counter() - began) / len(part)
+
+            def report(done, cut):
+                for task in part:
+                    progress(task.job, done, cut)
+
+            carry, seconds, cut = _chunks(lambda c, span: compiled(args[0], data, c, span), args[2], epochs, report,
+                                          _stopped, cancelled)
+            if cut:
+                return
             for i, task in enumerate(part):
-                trained = _trained(jax.tree.map(lambda a: a[i], out), compile_seconds if i == 0 else 0.0, seconds,
-                                   task.job)
-                yield task, trained.finished(task.job)
+                yield task, _trained(task, jax.tree.map(lambda a: np.asarray(a)[i], carry),
+                                     compile_seconds if i == 0 else 0.0, seconds / len(part))
 
 
-def ray(tasks, cancelled, ahead=(), **options) -> Iterator[tuple[_Task, Trained]]:
-    """Each task a Ray task on a cluster's workers (engine/ray_executor.py; ``address``, ``in_flight``)."""
+def ray(tasks, cancelled, ahead=(), progress=_quiet, **options) -> Iterator[tuple[_Task, Trained]]:
+    """Each task a Ray task on a cluster's workers (engine/ray_executor.py; ``address``, ``in_flight``); a model's
+    epochs are not reported from there, only its end."""
     from .ray_executor import ray as on_ray
 
     return on_ray(tasks, cancelled, ahead, train=train_task, **options)
@@ -338,20 +332,32 @@ def connected(executor, address=None):
     return to_ray(address)
 
 
-def run(jobs, executor="auto", cancel: threading.Event | None = None, ahead=(),
+def run(jobs, executor="auto", cancel: threading.Event | None = None, ahead=(), progress=None,
         **options) -> Iterator[tuple[Job, Trained]]:
     """Train ``jobs``; yield ``(job, trained)`` in the order they finish. ``executor``: ``auto`` (threads on the
     CPU, vectorized elsewhere) or a name in EXECUTORS; ``options`` go to it (``workers``, ``chunk``, ``address``,
-    ``in_flight``). ``ahead``:
-    jobs not to train but whose programs to compile while these train, for a later call (a path's refit, whose
-    strength the path chooses), where the executor compiles in the background."""
+    ``in_flight``). ``progress(job, epochs, cancelled=False)``: called (from the thread that trains it) as a
+    model's chunks end, with the epochs it has done, and once with ``cancelled=True`` for a model stopped before
+    its end. ``ahead``: jobs not to train but whose programs to compile while these train, for a later call (a
+    path's refit, whose strength the path chooses), where the executor compiles in the background."""
     cancelled = (lambda: False) if cancel is None else cancel.is_set
     execute = EXECUTORS[default_executor() if executor == "auto" else executor]
-    with closing(execute(_tasks(jobs), cancelled, _tasks(ahead) if ahead else (), **options)) as done:
+    tasks = execute(_tasks(jobs), cancelled, _tasks(ahead) if ahead else (), progress or _quiet, **options)
+    with closing(tasks) as done:
         for task, trained in done:
             if cancelled():
                 return
             yield task.job, trained
+
+
+_GRADIENT = jax.jit(programs.initial_gradient, static_argnums=0)
+
+
+def initial_gradient(config, split):
+    """``(params, grads)`` as NumPy: the initial params of a run of ``config`` on ``split`` and the gradient of its
+    mean data loss over every training row there (program.initial_gradient), through a program per network."""
+    program, hparams = plan(config, split)
+    return jax.tree.map(np.asarray, _GRADIENT(program, hparams, data_arrays(split, program)))
 
 
 def train_one(config, split) -> Trained:

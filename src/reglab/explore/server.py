@@ -103,14 +103,16 @@ async def train(request: Request) -> Response:
                              headers={"Cache-Control": "no-store"})
 
 
-def trained(the_plan, split, plane, cancel=None):
+def trained(the_plan, split, plane, cancel=None, on_epochs=None):
     """Train the plan's models through the runner (snapshots kept, boundaries measured on a 2-input plane) and
-    yield each one's message (payload.model) as it finishes; setting ``cancel`` starts no further model."""
+    yield each one's message (payload.model) as it finishes; setting ``cancel`` stops the models (those running at
+    their chunk's end); ``on_epochs(job, epochs, cancelled=False)`` hears of their epochs as they go."""
     from ..api import train as train_models
 
     named = [(name, config) for name, _, _, config in the_plan.models]
     window = plane.window if split.X_train.shape[1] == 2 else None
-    for i, run in train_models(named, split, window=window, snapshots=payload.SNAPSHOTS, cancel=cancel):
+    for i, run in train_models(named, split, window=window, snapshots=payload.SNAPSHOTS, cancel=cancel,
+                               on_epochs=on_epochs):
         _, strength, seed, _ = the_plan.models[i]
         yield payload.model(i, strength, seed, run, plane, len(split.y_val))
 
@@ -119,11 +121,18 @@ async def _stream(the_plan, split, plane, scene):
     """The scene, then each model as it finishes (trained in a thread of its own), then "done"; leaving early
     (the page closed the connection) cancels what has not started."""
     loop, queue, cancel = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
-    start = time.perf_counter()
+    start, done, lock = time.perf_counter(), {}, threading.Lock()
+    total = sum(config.epochs for *_, config in the_plan.models)
+
+    def on_epochs(job, epochs, cancelled=False):  # the epochs of all models so far, as their chunks end
+        with lock:
+            done[job.tag] = epochs
+            message = {"type": "progress", "epochs": sum(done.values()), "total": total}
+        loop.call_soon_threadsafe(queue.put_nowait, _line(message))
 
     def work():
         try:
-            for message in trained(the_plan, split, plane, cancel):
+            for message in trained(the_plan, split, plane, cancel, on_epochs):
                 loop.call_soon_threadsafe(queue.put_nowait, _line(message))
                 if cancel.is_set():
                     break

@@ -273,9 +273,7 @@ class _MLP(BaseEstimator):
         """One reglab run of ``config`` on ``split`` (continued from ``start``): the Run."""
         from ..api import train
 
-        # rows rounded up: a cross-validation's folds, fitted one after another, share one program
-        (_, run), = train([(type(self).__name__, config)], split, start=start, keep_state=keep_state,
-                          shared_rows=True)
+        (_, run), = train([(type(self).__name__, config)], split, start=start, keep_state=keep_state)
         return run
 
     def _lbfgs(self, config, split, start):

@@ -111,16 +111,10 @@ class _Path:
 
     def _alpha_grid(self, dataset, seed, rows, weights, factors) -> np.ndarray:
         if isinstance(self.alphas, numbers.Integral):
-            import jax
+            from ..engine.runner import initial_gradient
 
-            from ..engine.program import initial_gradient, plan
-
-            split = self._split(dataset, seed, weights=weights)
-            program, hparams = plan(self._config(rows, seed, 0.0), split)
-            data = {"X_train": split.X_train, "y_train": split.y_train}
-            if split.w_train is not None:
-                data["w_train"] = split.w_train
-            params, grads = jax.jit(initial_gradient, static_argnums=0)(program, hparams, data)
+            params, grads = initial_gradient(self._config(rows, seed, 0.0), self._split(dataset, seed,
+                                                                                      weights=weights))
             top = alpha_max(self.penalty, params, grads, factors)
             self.alpha_max_ = top
             return np.geomspace(top, top * EPS, self.alphas)

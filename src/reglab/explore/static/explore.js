@@ -198,6 +198,10 @@ function receive(message, keep) {
     const current = modelAt(state.lam);
     if (current === message) redraw();
     else drawPath();
+  } else if (message.type === "progress") {  // the running models' epochs, as their chunks end
+    const arrived = state.models.filter(Boolean).length, total = state.scene.models.length;
+    status(`trained ${arrived} of ${total} models (${message.epochs.toLocaleString()} of ` +
+           `${message.total.toLocaleString()} epochs)`, false);
   } else if (message.type === "done") {
     timings.lastModel = performance.now() - timings.requestStart;
     status(`${state.scene.models.length} models trained in ${message.seconds.toFixed(1)} s`, false);
