@@ -37,7 +37,7 @@ class Program:
     batch_size: int  # the rows of a step: the run's batch size, or for one batch of all rows, at most those rounded up
     epochs: int  # the most epochs a run takes (``capacity``); each run's own count is ``hparams["epochs"]``
     rows: int  # training rows the data is padded to (``row_capacity``); a run's own count is ``data["n_train"]``
-    val_rows: int  # likewise validation rows, ``data["n_val"]`` of them real (0: no validation data)
+    val_rows: int  # likewise validation rows, ``data["n_val"]`` of them real; 0: no validation data (no pass)
     orthant: bool = False  # some L1 factor uses method="proximal"
     groups: tuple = ()  # the group axes some group-lasso factor uses: 0 units (columns), 1 inputs (rows)
     max_norm: bool = False  # some max-norm constraint
@@ -150,7 +150,7 @@ def plan(config, split, start=None, snapshots=0) -> tuple[Program, dict]:
     program = Program(
         sizes=sizes, activation=config.activation, optimizer=config.optimizer, batch_size=step,
         epochs=capacity(config.epochs), rows=row_capacity(len(split.y_train), step),
-        val_rows=row_capacity(len(split.y_val), step),
+        val_rows=row_capacity(len(split.y_val), step) if len(split.y_val) else 0,
         orthant=any(k or b for k, b in l1_prox),
         groups=tuple(a for a in (0, 1) if any(f[a].any() for f in hparams["group"])),
         max_norm=bool(np.isfinite(hparams["max_norm"]).any()), weight_decay=config.weight_decay > 0,
@@ -434,7 +434,7 @@ def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
         state, sums, _, _ = jax.lax.fori_loop(0, (n_train + bs - 1) // bs, step(bs),
                                               (state, jnp.zeros(3, jnp.float32), order, epoch))
         row = {"data_loss": sums[0] / total, "penalty": sums[1] / total, "accuracy": sums[2] / total}
-        if program.figures or program.monitor:
+        if program.val_rows and (program.figures or program.monitor):
             row.update(validate(state[0]))
         else:
             row.update({key: jnp.float32(jnp.nan) for key in KEYS if key.startswith("val_")})
