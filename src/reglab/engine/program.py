@@ -60,6 +60,7 @@ ROWS = 1 << 12  # the fewest rows a program is compiled for; then 4x as many, an
 WIDE = 256  # one batch of all rows is compiled for at most max(WIDE, rows rounded up to a power of 2) rows a step
 SORTED = 32  # the smallest shuffle: an epoch's order sorts the fewest of 32, 64, ... rows that hold the real ones
 BLOCK = 128  # a shuffle draws its sort keys this many rows at a time
+WIDE_KEYS = 1625  # a shuffle of more rows sorts by 64-bit keys (two words), as ties among 32-bit ones grow likely
 
 
 def capacity(epochs: int) -> int:
@@ -185,9 +186,6 @@ def data_arrays(split, program: Program) -> dict:
 def run_keys(seed):
     """The run's three streams from its seed: (initialization, shuffling, dropout)."""
     return jax.random.split(jax.random.key(seed), 3)
-
-
-WIDE_KEYS = 1625  # a shuffle of more rows sorts by 64-bit keys (two words), as ties among 32-bit ones grow likely
 
 
 def _sort_keys(key, n_real, n_rows):
