@@ -364,13 +364,13 @@ def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
     # Dropout multipliers, one [batch, width] per hidden layer; compiled in only where some model has dropout (its
     # random draw is about a third of a small program's compile time). Models of rate 0 share such a program: a
     # ``cond`` skips their draw, and multiplying by 1 changes nothing.
-    def masks(epoch, i, rows):
+    def masks(epoch, i):
         if not program.dropout:
             return []
         key = jax.random.fold_in(jax.random.fold_in(dropout_key, epoch), i)
         return jax.lax.cond(jnp.any(hparams["dropout"] > 0),
-                            lambda k: mlp.dropout_masks(k, hparams["dropout"], rows, widths),
-                            lambda k: [jnp.ones((rows, w), jnp.float32) for w in widths], key)
+                            lambda k: mlp.dropout_masks(k, hparams["dropout"], bs, widths),
+                            lambda k: [jnp.ones((bs, w), jnp.float32) for w in widths], key)
 
     # The orthant-wise and group terms act through the chain, not the gradient; their value still counts.
     # They are compiled in only where a model uses them (they cost a plain model 15-30% more time per step).
@@ -392,21 +392,18 @@ def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
         hits = mlp.correct(logits, yb, program.loss)
         return data_loss + pen, (data_loss, pen, jnp.sum(hits * weight))
 
-    def step(rows):  # a step on ``rows`` rows of the order from row i * bs on: batch i (padding has weight 0)
-        def take(i, loop):
-            (params, opt_state), sums, order, epoch = loop
-            idx = jax.lax.dynamic_slice_in_dim(order, i * bs, rows)
-            weight = w_train[idx]  # the rows' own weights (padding: 0)
-            grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx],
-                                                                              masks(epoch, i, rows), weight)
-            if program.figures:
-                pen = nonsmooth(params, pen)  # every term's value, before the update (Keras's batch figure)
-            updates, opt_state = opt.update(grads, opt_state, params)
-            n = jnp.sum(weight)
-            sums = sums + jnp.stack([data_loss * n, pen * n, hits])
-            return (optax.apply_updates(params, updates), opt_state), sums, order, epoch
-
-        return take
+    def step(i, loop):  # batch i: bs rows of the order from row i * bs on (padding has weight 0)
+        (params, opt_state), sums, order, epoch = loop
+        idx = jax.lax.dynamic_slice_in_dim(order, i * bs, bs)
+        weight = w_train[idx]  # the rows' own weights (padding: 0)
+        grads, (data_loss, pen, hits) = jax.grad(objective, has_aux=True)(params, X_train[idx], y_train[idx],
+                                                                          masks(epoch, i), weight)
+        if program.figures:
+            pen = nonsmooth(params, pen)  # every term's value, before the update (Keras's batch figure)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        n = jnp.sum(weight)
+        sums = sums + jnp.stack([data_loss * n, pen * n, hits])
+        return (optax.apply_updates(params, updates), opt_state), sums, order, epoch
 
     def validate(params):  # the validation rows in batches of bs: sums of weighted loss, hits, activity; weights
         def batch(i, sums):
@@ -429,7 +426,7 @@ def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
     def run_epoch(state, e):
         epoch = e + hparams["first_epoch"]
         order = epoch_order(shuffle_key, epoch, n_rows, n_train)
-        state, sums, _, _ = jax.lax.fori_loop(0, (n_train + bs - 1) // bs, step(bs),
+        state, sums, _, _ = jax.lax.fori_loop(0, (n_train + bs - 1) // bs, step,
                                               (state, jnp.zeros(3, jnp.float32), order, epoch))
         row = {"data_loss": sums[0] / total, "penalty": sums[1] / total, "accuracy": sums[2] / total}
         if program.val_rows and (program.figures or program.monitor):
