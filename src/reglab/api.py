@@ -160,7 +160,7 @@ def train(named, split, progress=False, executor="auto", window=None, snapshots=
 
     Job, run = _engine()
     splits = split if isinstance(split, (list, tuple)) else [split] * len(named)
-    bar = progress_bar("training", len(named), epochs=[config.epochs for _, config in named]) if progress else None
+    bar = progress_bar("training", [config.epochs for _, config in named]) if progress else None
 
     def measured(config, data):  # the boundary is measured where the model trained (a Ray worker, say)
         if window is None or not boundary.applies(data):
@@ -201,29 +201,25 @@ def _engine():
     return Job, run
 
 
-def progress_bar(label, total, done=0, epochs=None):
-    """A started progress bar on stderr over ``total`` models (``done`` of them finished before), with elapsed time
-    and ETA; ``.stop()`` it. With ``epochs`` (each model's count) it counts their epochs as the runner reports them
-    (``bar.epochs(job, epochs)``), the finished models beside them (``bar.finished(tag)``); without, models
-    (``bar.finished()``)."""
-    return _Bar(label, total, done, epochs)
+def progress_bar(label, epochs, done=0):
+    """A started progress bar on stderr over models of ``epochs`` each (a list, ``done`` models finished before),
+    counting their epochs as the runner reports them (``bar.epochs(job, epochs)``) and the finished models beside
+    them (``bar.finished(i)``, i the model's index in ``epochs``), with elapsed time and ETA; ``.stop()`` it."""
+    return _Bar(label, epochs, done)
 
 
 class _Bar:
-    """rich's Progress over models or their epochs; its updates come from the threads that train."""
+    """rich's Progress over models' epochs; its updates come from the threads that train."""
 
-    def __init__(self, label, total, done, epochs):
+    def __init__(self, label, epochs, done):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         self._epochs, self._seen, self._lock = epochs, {}, threading.Lock()
-        self._models, self._total = done, total
-        unit = [TextColumn("{task.fields[models]}")] if epochs else [MofNCompleteColumn(), TextColumn("models")]
-        self._bar = Progress(TextColumn(label), BarColumn(), *unit, TimeElapsedColumn(), TextColumn("eta"),
-                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._task = self._bar.add_task("models", total=sum(epochs) if epochs else total,
-                                        completed=0 if epochs else done, models=self._count())
+        self._models, self._total = done, done + len(epochs)
+        self._bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.fields[models]}"), TimeElapsedColumn(),
+                             TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task("epochs", total=sum(epochs), models=self._count())
         self._bar.start()
 
     def _count(self):
@@ -234,14 +230,11 @@ class _Bar:
             ahead, self._seen[job.tag] = epochs - self._seen.get(job.tag, 0), epochs
             self._bar.update(self._task, advance=0 if cancelled else ahead)
 
-    def finished(self, tag=None):
+    def finished(self, i):
         with self._lock:
             self._models += 1
-            if self._epochs:
-                ahead, self._seen[tag] = self._epochs[tag] - self._seen.get(tag, 0), self._epochs[tag]
-                self._bar.update(self._task, advance=ahead, models=self._count())
-            else:
-                self._bar.update(self._task, advance=1, models=self._count())
+            ahead, self._seen[i] = self._epochs[i] - self._seen.get(i, 0), self._epochs[i]
+            self._bar.update(self._task, advance=ahead, models=self._count())
 
     def stop(self):
         self._bar.stop()

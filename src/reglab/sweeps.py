@@ -141,8 +141,7 @@ def _train_chunks(store, chunks, splits, executor, address, learning_rates, prog
     left, done = {chunk: len(part) for chunk, part in chunks.items()}, {}
     named = [(point_name(point, learning_rates), config) for _, point, config in todo]
     data = [splits[_key(point.data)] for _, point, _ in todo]
-    bar = progress_bar("sweep", done_before + len(todo), done_before, epochs=[c.epochs for _, _, c in todo]) \
-        if progress else None
+    bar = progress_bar("sweep", [config.epochs for _, _, config in todo], done_before) if progress else None
     options = {"address": address} if executor == "ray" else {}
     try:
         with closing(train(named, data, executor=executor, window=boundary.window,
