@@ -166,14 +166,12 @@ def _tasks(jobs) -> list[_Task]:
         epochs = max(job.config.epochs for job, _, _ in planned)
         raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
                           f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
-    dropout = {}
-    for job, program, _ in planned:
-        shape = replace(program, dropout=False, figures=job.figures)
+    shapes, dropout = [replace(program, dropout=False, figures=job.figures) for job, program, _ in planned], {}
+    for shape, (_, program, _) in zip(shapes, planned):
         dropout[shape] = dropout.get(shape, False) or program.dropout
     tasks, arrays = [], {}
-    for job, program, hparams in planned:
-        program = replace(program, figures=job.figures)
-        program = replace(program, dropout=dropout[replace(program, dropout=False)])
+    for shape, (job, _, hparams) in zip(shapes, planned):
+        program = replace(shape, dropout=dropout[shape])
         key = (id(job.data), program.rows, program.val_rows)
         if key not in arrays:
             arrays[key] = data_arrays(job.data, program)
@@ -222,9 +220,10 @@ def _quiet(job, epochs, cancelled=False):
 
 def _train(compiled, compile_seconds, task, cancelled=lambda: False, progress=_quiet) -> Trained | None:
     """One model by its compiled single-model program, chunk by chunk; None if it was cancelled."""
-    hparams, data, carry = task.args
-    carry, seconds, cut = _chunks(lambda c, span: compiled(hparams, data, c, span), carry, task.job.config.epochs,
-                                  lambda done, cut: progress(task.job, done, cut), _stopped, cancelled)
+    hparams, data = jax.device_put(task.args[:2])  # once, not at every chunk's call
+    carry, seconds, cut = _chunks(lambda c, span: compiled(hparams, data, c, span), task.args[2],
+                                  task.job.config.epochs, lambda done, cut: progress(task.job, done, cut), _stopped,
+                                  cancelled)
     return None if cut else _trained(task, carry, compile_seconds, seconds)
 
 
@@ -294,14 +293,14 @@ def vectorized(tasks, cancelled, ahead=(), progress=_quiet, chunk=256) -> Iterat
             stacked = [jax.tree.map(lambda *leaves: np.stack(leaves), *(t.args[i] for t in part)) for i in (0, 2)]
             data = {key: np.stack([t.args[1][key] for t in part]) if key not in ("n_train", "n_val")
                     else part[0].args[1][key] for key in _DATA_KEYS}
-            args = (stacked[0], data, stacked[1])
+            args = (*jax.device_put((stacked[0], data)), stacked[1])  # once, not at every chunk's call
             compiled, compile_seconds = _COMPILED.get("vectorized", program, args)
 
             def report(done, cut):
                 for task in part:
                     progress(task.job, done, cut)
 
-            carry, seconds, cut = _chunks(lambda c, span: compiled(args[0], data, c, span), args[2], epochs, report,
+            carry, seconds, cut = _chunks(lambda c, span: compiled(*args[:2], c, span), args[2], epochs, report,
                                           _stopped, cancelled)
             if cut:
                 return
