@@ -7,14 +7,18 @@ import pytest
 # Every test, and every process a test starts, uses a cache of its own (never the user's ~/.cache/reglab): set
 # before reglab's engine sets JAX's compilation cache from it. The suite thus starts cold; tests of the warm path
 # say so and warm it themselves.
-_CACHE = tempfile.mkdtemp(prefix="reglab-test-cache-")
+# Under pytest-xdist the workers share the cache their controller made (they inherit its environment): a program
+# one worker compiled, the other loads; the controller removes it at the end.
+_WORKER = "PYTEST_XDIST_WORKER" in os.environ
+_CACHE = os.environ["REGLAB_CACHE_DIR"] if _WORKER else tempfile.mkdtemp(prefix="reglab-test-cache-")
 os.environ["REGLAB_CACHE_DIR"] = _CACHE
 
 from reglab import data  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_CACHE, ignore_errors=True)
+    if not _WORKER:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ from reglab.results import SweepStore
 
 ray = pytest.importorskip("ray")  # the test extra installs it: never skipped in CI
 # Ray starts its processes with subprocess (fork, then exec at once), which JAX's warning about fork does not concern
-pytestmark = pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning"),
+              pytest.mark.xdist_group("ray")]  # one worker starts the local Ray runtimes, one after another
 
 SETTINGS = {"hidden": (16,), "activation": "tanh", "learning_rate": 0.01, "epochs": 300}
 GRID = {"regularizers": ["l1", "l2"], "lambdas": [1e-4, 1e-3, 1e-2], "seeds": 4}  # 24 models, 3 chunks of 8
@@ -145,12 +146,43 @@ def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing
         server.close()
     address = address.format(port=port)
     began = time.perf_counter()
+    # a Ray folder of its own: "auto" finds no cluster an earlier test left shutting down in the module's folder
+    alone = {**os.environ, "RAY_TMPDIR": tempfile.mkdtemp(dir=ray_home)}
     done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "seed", "--epochs", "2", "--out",
                            str(tmp_path / "s"), "--executor", "ray", "--address", address], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, env=alone)
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr
     assert done.stderr.startswith(f"reglab: error: address: got '{address}'; allowed: auto, or the HOST:PORT")
     said = "but no Ray cluster's head answered" if listening else "no Ray cluster answers there"
     assert said in done.stderr and not (tmp_path / "s").exists()
     print(f"{address} ({'listening' if listening else 'closed'}): refused after {time.perf_counter() - began:.1f} s")
     server.close()  # Ray alone retried for two minutes
+
+
+def test_ray_workers_report_their_models_epochs_and_a_cancel_stops_them(ray_home):
+    """On a local Ray runtime, two 20,000-epoch models tell their epochs as their chunks end (through an actor,
+    taken every quarter second); a second after the first word the run is cancelled: both are reported cancelled,
+    neither comes out of the loop. Bounds are generous (a cold worker compiles first; a loaded machine)."""
+    from reglab.config import ModelConfig
+    from reglab.engine.runner import Job, connected, run
+
+    cancel, reports, lock = threading.Event(), [], threading.Lock()
+
+    def progress(job, epochs, cancelled=False):
+        with lock:
+            reports.append((time.perf_counter(), job.tag, epochs, cancelled))
+            if len(reports) == 1:
+                threading.Timer(1.0, cancel.set).start()
+
+    jobs = [Job(ModelConfig(hidden=(64, 64), learning_rate=0.01, epochs=20_000, seed=s), data.split(data.moons()), s)
+            for s in range(2)]
+    with connected("ray"):
+        out = list(run(jobs, "ray", cancel=cancel, progress=progress))
+    assert out == [] and not ray.is_initialized()
+    told = [(t, tag, e) for t, tag, e, cut in reports if not cut]
+    assert len(told) >= 3 and all(0 < e < 20_000 for _, _, e in told)
+    for tag in (0, 1):
+        epochs = [e for _, t, e in told if t == tag]
+        assert epochs == sorted(epochs)
+    assert sorted(tag for _, tag, _, cut in reports if cut) == [0, 1]  # each once, at the end
+    assert all(cut for *_, cut in reports[-2:])

@@ -3,7 +3,9 @@
 Keras's names and defaults throughout; penalties ``l1(x) = x * sum|w|`` and ``l2(x) = x * sum w^2`` (no 1/2).
 """
 
-from . import data, plot
+import importlib
+
+from . import data
 from .api import compare, fit, run_study
 from .config import EarlyStopping, ModelConfig
 from .errors import ReglabError
@@ -12,6 +14,16 @@ from .results import Run, load, load_sweep
 from .sweeps import sweep
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``reglab.plot`` on first use: matplotlib's import (about half a second) is not paid by a command that trains
+    before it draws, nor by a process that never draws."""
+    if name == "plot":
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'reglab' has no attribute {name!r}")
+
+
 load_run = Run.load
 
 __all__ = ["fit", "compare", "run_study", "sweep", "load", "load_sweep", "load_run", "data", "plot", "ModelConfig",

@@ -44,8 +44,8 @@ class Program:
     weight_decay: bool = False  # decoupled weight decay
     bias_penalty: bool = False  # some bias regularizer
     activity: bool = False  # some activity regularizer
-    dropout: bool = False  # some dropout rate > 0 (the runner gives a program's models one value: models of rate 0
-    # share it, their draw skipped)
+    dropout: bool = False  # some dropout rate > 0 (a model of rate 0 has a program without: dropout's draw and masks
+    # cost a step about half its time again, drawn or not)
     monitor: str | None = None  # early stopping's monitored history key (None: no early stopping)
     maximize: bool = False
     restore_best: bool = False
@@ -361,16 +361,13 @@ def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
     n_train, n_val = data["n_train"], data["n_val"]
     total = jnp.sum(w_train)  # an epoch's figures are means over its rows' weights
 
-    # Dropout multipliers, one [batch, width] per hidden layer; compiled in only where some model has dropout (its
-    # random draw is about a third of a small program's compile time). Models of rate 0 share such a program: a
-    # ``cond`` skips their draw, and multiplying by 1 changes nothing.
+    # Dropout multipliers, one [batch, width] per hidden layer; compiled in only where the model has dropout (its
+    # random draw is about a third of a small program's compile time).
     def masks(epoch, i):
         if not program.dropout:
             return []
         key = jax.random.fold_in(jax.random.fold_in(dropout_key, epoch), i)
-        return jax.lax.cond(jnp.any(hparams["dropout"] > 0),
-                            lambda k: mlp.dropout_masks(k, hparams["dropout"], bs, widths),
-                            lambda k: [jnp.ones((bs, w), jnp.float32) for w in widths], key)
+        return mlp.dropout_masks(key, hparams["dropout"], bs, widths)
 
     # The orthant-wise and group terms act through the chain, not the gradient; their value still counts.
     # They are compiled in only where a model uses them (they cost a plain model 15-30% more time per step).

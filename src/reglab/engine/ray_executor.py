@@ -50,11 +50,29 @@ def _claim_a_core():
         return
 
 
-def train_model(train, program, hparams, data, carry, job):
+def train_model(train, program, hparams, data, carry, job, told=None, key=None):
     """One model, in a Ray worker (its process is titled ``ray::train_model`` while it runs): ``train`` (the
-    runner's ``train_task``) on a core of its own, claimed before the first program compiles."""
+    runner's ``train_task``) on a core of its own, claimed before the first program compiles; its epochs, as its
+    chunks end, told to the ``told`` actor (``Told``) under ``key``."""
     _claim_a_core()
-    return train(program, hparams, data, carry, job)
+    if told is None:
+        return train(program, hparams, data, carry, job)
+    return train(program, hparams, data, carry, job, lambda _, epochs, cancelled=False: told.tell.remote(key, epochs))
+
+
+class Told:
+    """An actor that keeps what the workers tell of their models' epochs, ``(key, epochs)`` in the order told,
+    until the driver takes it."""
+
+    def __init__(self):
+        self._told = []
+
+    def tell(self, key, epochs):
+        self._told.append((key, epochs))
+
+    def take(self) -> list:
+        told, self._told = self._told, []
+        return told
 
 
 def _ray():
@@ -122,20 +140,27 @@ def _connect(ray_, address):
                           f"{str(err).split('. ')[0]})") from None
 
 
-def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
-    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, carry, job)``
-    in a worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default: twice the cluster's
-    CPUs) submitted at a time, so a grid of any size holds only that many specifications and results at once.
-    Leaving the loop cancels what has not finished; a runtime this call started is stopped."""
+POLL_SECONDS = 0.25  # how often the driver takes the workers' epochs and looks for a cancel
+
+
+def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None, progress=None):
+    """Yield ``(task, Trained)`` as Ray tasks finish, each trained by ``train(program, hparams, data, carry, job,
+    [progress])`` in a worker (the runner's ``train_task``: Ray sends it by name); at most ``in_flight`` (default:
+    twice the cluster's CPUs) submitted at a time, so a grid of any size holds only that many specifications and
+    results at once. ``progress(job, epochs, cancelled=False)``: called here with the epochs the workers tell
+    (through a ``Told`` actor), every POLL_SECONDS. A cancel, or leaving the loop, cancels what has not finished
+    (Ray interrupts a running model at its chunk's end) and reports it cancelled; a runtime this call started is
+    stopped."""
     with connected(address):
         ray_ = _ray()
         remote = ray_.remote(num_cpus=1, max_retries=RETRIES)(train_model)
-        pending, stored = {}, {}
+        told = ray_.remote(num_cpus=0)(Told).remote() if progress else None
+        pending, stored, seen = {}, {}, {}
         try:
             limit = in_flight or 2 * max(1, int(ray_.cluster_resources().get("CPU", 1)))
             queue = iter(tasks)
-            while True:
-                while len(pending) < limit and not cancelled():
+            while not cancelled():
+                while len(pending) < limit:
                     task = next(queue, None)
                     if task is None:
                         break
@@ -143,12 +168,24 @@ def ray(tasks, cancelled, ahead=(), *, train, address=None, in_flight=None):
                     if id(data) not in stored:  # jobs on one data set share its arrays (runner._tasks)
                         stored[id(data)] = ray_.put(data)
                     job = replace(task.job, data=None)  # its data travel once, in the object store
-                    pending[remote.remote(train, task.program, hparams, stored[id(data)], carry, job)] = task
+                    ref = remote.remote(train, task.program, hparams, stored[id(data)], carry, job, told, id(task))
+                    pending[ref] = task
                 if not pending:
                     return
-                done, _ = ray_.wait(list(pending), num_returns=1)
-                task = pending.pop(done[0])
-                yield task, ray_.get(done[0])
+                done, _ = ray_.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+                if told is not None:
+                    running = {id(task): task for task in pending.values()}
+                    for key, epochs in ray_.get(told.take.remote()):
+                        if key in running:  # a finished model's late word is not news
+                            seen[key] = epochs
+                            progress(running[key].job, epochs)
+                if done:
+                    task = pending.pop(done[0])
+                    yield task, ray_.get(done[0])
         finally:
-            for ref in pending:
+            for ref, task in pending.items():
                 ray_.cancel(ref)
+                if progress:
+                    progress(task.job, seen.get(id(task), 0), True)
+            if told is not None:
+                ray_.kill(told)

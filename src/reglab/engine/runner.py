@@ -156,7 +156,7 @@ def _span(since, until):
 
 
 def _tasks(jobs) -> list[_Task]:
-    """Plan every job (dropout compiled in for all jobs of a shape where one has it) and give it its arguments: jobs
+    """Plan every job and give it its arguments: jobs
     on one Split share its padded arrays (one copy to hold, or to send a cluster). Refuses, before anything
     compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
     planned = [(job, *plan(job.config, job.data, job.start, job.snapshots)) for job in jobs]
@@ -166,12 +166,9 @@ def _tasks(jobs) -> list[_Task]:
         epochs = max(job.config.epochs for job, _, _ in planned)
         raise ReglabError("epochs", epochs, f"fewer: the histories of {len(planned)} model(s) would take "
                           f"{need / 2**30:.1f} GiB of this machine's {memory / 2**30:.0f} GiB")
-    shapes, dropout = [replace(program, dropout=False, figures=job.figures) for job, program, _ in planned], {}
-    for shape, (_, program, _) in zip(shapes, planned):
-        dropout[shape] = dropout.get(shape, False) or program.dropout
     tasks, arrays = [], {}
-    for shape, (job, _, hparams) in zip(shapes, planned):
-        program = replace(shape, dropout=dropout[shape])
+    for job, program, hparams in planned:
+        program = replace(program, figures=job.figures)
         key = (id(job.data), program.rows, program.val_rows)
         if key not in arrays:
             arrays[key] = data_arrays(job.data, program)
@@ -227,11 +224,12 @@ def _train(compiled, compile_seconds, task, cancelled=lambda: False, progress=_q
     return None if cut else _trained(task, carry, compile_seconds, seconds)
 
 
-def train_task(program, hparams, data, carry, job) -> Trained:
-    """One model by its single-model program, compiled once per process: where a Ray worker trains it."""
+def train_task(program, hparams, data, carry, job, progress=_quiet) -> Trained:
+    """One model by its single-model program, compiled once per process: where a Ray worker trains it;
+    ``progress(job, epochs)`` after each chunk."""
     task = _Task(job, program, (hparams, data, carry))
     compiled, seconds = _COMPILED.get("one", program, task.args)
-    return _train(compiled, seconds, task)
+    return _train(compiled, seconds, task, progress=progress)
 
 
 def default_executor() -> str:
@@ -310,11 +308,12 @@ def vectorized(tasks, cancelled, ahead=(), progress=_quiet, chunk=256) -> Iterat
 
 
 def ray(tasks, cancelled, ahead=(), progress=_quiet, **options) -> Iterator[tuple[_Task, Trained]]:
-    """Each task a Ray task on a cluster's workers (engine/ray_executor.py; ``address``, ``in_flight``); a model's
-    epochs are not reported from there, only its end."""
+    """Each task a Ray task on a cluster's workers (engine/ray_executor.py; ``address``, ``in_flight``); their
+    epochs come back through an actor, a cancel stops the running ones."""
     from .ray_executor import ray as on_ray
 
-    return on_ray(tasks, cancelled, ahead, train=train_task, **options)
+    return on_ray(tasks, cancelled, ahead, train=train_task, progress=None if progress is _quiet else progress,
+                  **options)
 
 
 EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}
