@@ -83,6 +83,26 @@ def _busy_workers():
     return busy
 
 
+def _wait_for_the_end_of_earlier_runtimes(home, seconds=60):
+    """Until no Ray process of an earlier test (one whose command line names ``home``, its temporary folder, or a
+    cluster's head, ``gcs_server``, which ``address="auto"`` finds by its process) is left: Ray stops a runtime's
+    processes after its call returns."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        left = []
+        for entry in os.scandir("/proc"):
+            try:
+                line = open(f"/proc/{entry.name}/cmdline", "rb").read() if entry.name.isdigit() else b""
+                if home.encode() in line or os.path.basename(line.split(b"\0")[0]) == b"gcs_server":
+                    left.append(line[:120].replace(b"\0", b" ").decode(errors="replace"))
+            except OSError:  # gone meanwhile
+                pass
+        if not left:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"Ray processes of earlier tests still run after {seconds} s: {left}")
+
+
 def test_a_two_node_cluster_gives_the_same_table_when_a_worker_is_killed_mid_sweep(cluster, expected, tmp_path):
     killed, done = [], threading.Event()
 
@@ -145,9 +165,9 @@ def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing
     else:
         server.close()
     address = address.format(port=port)
+    _wait_for_the_end_of_earlier_runtimes(ray_home)  # "auto" would find one still shutting down, by its processes
     began = time.perf_counter()
-    # a Ray folder of its own: "auto" finds no cluster an earlier test left shutting down in the module's folder
-    alone = {**os.environ, "RAY_TMPDIR": tempfile.mkdtemp(dir=ray_home)}
+    alone = {**os.environ, "RAY_TMPDIR": tempfile.mkdtemp(dir=ray_home)}  # nor in a folder of its own
     done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "seed", "--epochs", "2", "--out",
                            str(tmp_path / "s"), "--executor", "ray", "--address", address], capture_output=True,
                           text=True, timeout=120, env=alone)

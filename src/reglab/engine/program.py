@@ -61,6 +61,7 @@ WIDE = 256  # one batch of all rows is compiled for at most max(WIDE, rows round
 SORTED = 32  # the smallest shuffle: an epoch's order sorts the fewest of 32, 64, ... rows that hold the real ones
 BLOCK = 128  # a shuffle draws its sort keys this many rows at a time
 WIDE_KEYS = 1625  # a shuffle of more rows sorts by 64-bit keys (two words), as ties among 32-bit ones grow likely
+ORDER_ENTRIES = 1 << 18  # the positions (int32, 1 MiB) of the epochs' orders one call of a training program takes
 
 
 def capacity(epochs: int) -> int:
@@ -207,12 +208,21 @@ def _sort_keys(key, n_real, n_rows):
     return jax.lax.fori_loop(1, blocks, block, block(0, keys))  # most shuffles are of one block
 
 
-def epoch_order(shuffle_key, epoch, n_rows, n_real=None):
+def sort_size(n_real: int, n_rows: int) -> int:
+    """The positions ``epoch_order`` sorts for ``n_real`` real rows of ``n_rows``: the fewest of SORTED, 2 SORTED,
+    ... that hold them, or all ``n_rows``."""
+    size = SORTED
+    while size < n_real and size < n_rows:
+        size *= 2
+    return min(size, n_rows)
+
+
+def epoch_order(shuffle_key, epoch, n_rows, n_real=None, size=None):
     """The order [n_rows] in which epoch ``epoch`` (0-based) visits the training rows, a random permutation: the
     positions sorted by random keys (``_sort_keys``; the sort is stable). With ``n_real`` (a traced count; rows from
     n_real on are padding) the real rows come first, in the same order as for ``n_rows = n_real`` rows, padding
-    after; the sort then runs over the fewest of SORTED, 2 SORTED, ... rows that hold them (a ``lax.switch``), so
-    its cost follows the real rows."""
+    after; the sort then runs over the fewest of SORTED, 2 SORTED, ... rows that hold them (a ``lax.switch``; with
+    ``size``, ``sort_size(n_real, n_rows)`` known, that one alone), so its cost follows the real rows."""
     if shuffle_key is None:  # no shuffling: the rows in their order, the real ones first as they are
         return jnp.arange(n_rows)
     key = jax.random.fold_in(shuffle_key, epoch)
@@ -229,8 +239,31 @@ def epoch_order(shuffle_key, epoch, n_rows, n_real=None):
             return jnp.concatenate([order, jnp.arange(size, n_rows)])
         return branch
 
+    if size is not None:
+        return sort(size)(keys)
     which = sum((n_real > n).astype(jnp.int32) for n in sizes[:-1])
-    return jax.lax.switch(which, [sort(size) for size in sizes], keys)
+    return jax.lax.switch(which, [sort(n) for n in sizes], keys)
+
+
+def order_capacity(rows: int) -> int:
+    """The epochs of orders one ``epoch_orders`` call makes for data of ``rows`` rows: as many as ORDER_ENTRIES
+    positions hold, at least 1 (64 for 4,096 rows)."""
+    return max(1, ORDER_ENTRIES // rows)
+
+
+def epoch_orders(seed, first, count, n_real, n_rows, capacity, size):
+    """int32 [capacity, n_rows]: row i is ``epoch_order`` of epoch ``first + i`` (0-based, counted on from a
+    continued run's start) for a run of ``seed`` on ``n_real`` real rows of ``n_rows`` (``sort_size(n_real, n_rows)
+    == size``), for i < ``count`` (the rest 0). Compiled apart from the training program (``advance``'s ``orders``)
+    and shared by every network whose data have ``n_rows`` rows and sort ``size``: a shuffle for every size is
+    about a third of a small training program's compile, one size a tenth of that."""
+    shuffle_key = run_keys(seed)[1]
+
+    def one(i, out):
+        order = epoch_order(shuffle_key, first + i, n_rows, n_real, size)
+        return jax.lax.dynamic_update_slice(out, order[None], (i, 0))
+
+    return jax.lax.fori_loop(0, count, one, jnp.zeros((capacity, n_rows), jnp.int32))
 
 
 def _mean(x, weight):
@@ -280,21 +313,30 @@ def _shapes(program, hparams):
     return _SHAPES[program]
 
 
-def advance(program: Program, hparams, data, carry, span):
+def advance(program: Program, hparams, data, carry, span, orders=None):
     """Run epochs ``span[0]`` to ``span[1]`` (0-based, int32 [2]) of one model: ``carry`` (``blank``) in, ``carry``
     out, so that a run may go in any number of calls with the same result. Each epoch's figures go into row e of
     ``carry["history"]``; with early stopping (Keras's EarlyStopping) the loop ends at the epoch it stops on
     (``carry["early"]["stopped_epoch"]``, 1-based), and a call that starts stopped does nothing. ``data``:
-    ``data_arrays``."""
+    ``data_arrays``. ``orders``: the span's epochs' orders (``epoch_orders`` from ``span[0]`` on, int32 [at least
+    span[1] - span[0], program.rows]); None: each epoch's order is drawn here (a program that shuffles then
+    compiles the shuffle in)."""
     init_key, shuffle_key, dropout_key = run_keys(hparams["seed"])
-    shuffle_key = shuffle_key if program.shuffle else None
+
+    def order_of(e):  # epoch e's order of the training rows
+        if not program.shuffle:
+            return jnp.arange(program.rows)
+        if orders is None:
+            return epoch_order(shuffle_key, e + hparams["first_epoch"], program.rows, data["n_train"])
+        return orders[e - span[0]]
+
     opt = chain.make(program, hparams)
     params = jax.lax.cond(carry["fresh"] == 2, lambda: mlp.init(init_key, program.sizes), lambda: carry["params"])
     structure = jax.tree.structure(jax.eval_shape(opt.init, params))
     opt_state = jax.lax.cond(carry["fresh"] >= 1, lambda: jax.tree.leaves(opt.init(params)),
                              lambda: list(carry["opt_state"]))
     opt_state = jax.tree.unflatten(structure, opt_state)
-    run_epoch = _epoch(program, hparams, data, opt, shuffle_key, dropout_key)
+    run_epoch = _epoch(program, hparams, data, opt, order_of, dropout_key)
     every = (hparams["epochs"] + hparams["snapshots"] - 1) // jnp.maximum(hparams["snapshots"], 1)
 
     def record(e, state, rows, snaps):
@@ -351,10 +393,11 @@ def _early_stopping(program, hparams, record, span, state, rows, snaps, early):
     return state, rows, snaps, early
 
 
-def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
-    """``run_epoch(state, e) -> (state, row)``: epoch e (0-based, of this run) of training, state ``(params,
-    opt_state)``, row history.KEYS -> the epoch's figures (validation ones NaN without validation data)."""
-    bs, n_rows = program.batch_size, program.rows
+def _epoch(program, hparams, data, opt, order_of, dropout_key):
+    """``run_epoch(state, e) -> (state, row)``: epoch e (0-based, of this run; its rows in the order ``order_of(e)``)
+    of training, state ``(params, opt_state)``, row history.KEYS -> the epoch's figures (validation ones NaN without
+    validation data)."""
+    bs = program.batch_size
     widths = program.sizes[1:-1]
     X_train, y_train, w_train = data["X_train"], data["y_train"], data["w_train"]
     X_val, y_val, w_val = data["X_val"], data["y_val"], data["w_val"]
@@ -422,7 +465,7 @@ def _epoch(program, hparams, data, opt, shuffle_key, dropout_key):
 
     def run_epoch(state, e):
         epoch = e + hparams["first_epoch"]
-        order = epoch_order(shuffle_key, epoch, n_rows, n_train)
+        order = order_of(e)
         state, sums, _, _ = jax.lax.fori_loop(0, (n_train + bs - 1) // bs, step,
                                               (state, jnp.zeros(3, jnp.float32), order, epoch))
         row = {"data_loss": sums[0] / total, "penalty": sums[1] / total, "accuracy": sums[2] / total}

@@ -38,7 +38,7 @@ from ..errors import ReglabError
 from .exported import compile_exported
 from .history import KEYS
 from . import program as programs
-from .program import Program, advance, blank, data_arrays, finish, plan
+from .program import Program, advance, blank, data_arrays, epoch_orders, finish, order_capacity, plan, sort_size
 
 if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs compiled by the first
     jax.config.update("jax_compilation_cache_dir", str(cache_dir("jax")))
@@ -128,6 +128,8 @@ class _Compiled:
     def get(self, kind, program, args):
         """(compiled program, seconds spent compiling it now: 0 when it was compiled before)."""
         args = (*args, _span(0, 0))
+        if kind == "one" and program.shuffle:  # its epochs' orders come in (``_orders``)
+            args = (*args, jax.ShapeDtypeStruct((order_capacity(program.rows), program.rows), np.int32))
         key = (kind, program, tuple((a.shape, a.dtype) for a in jax.tree.leaves(args)))
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -149,6 +151,26 @@ class _Compiled:
 
 _DATA_KEYS = ("X_train", "y_train", "w_train", "X_val", "y_val", "w_val", "n_train", "n_val")
 _COMPILED = _Compiled()
+_ORDERS, _ORDERS_GUARD = {}, threading.Lock()
+_ORDER_COMPILER = ThreadPoolExecutor(1, thread_name_prefix="reglab-orders")
+
+
+def _orders(rows, n_real):
+    """A Future of the compiled ``program.epoch_orders`` for ``n_real`` real rows of ``rows``: one per row capacity
+    and sort size in a process, compiled in a thread of its own from the first ask, beside the training program's
+    compile."""
+    key = (rows, sort_size(n_real, rows))
+    with _ORDERS_GUARD:
+        if key not in _ORDERS:
+            _ORDERS[key] = _ORDER_COMPILER.submit(_compile_orders, *key)
+        return _ORDERS[key]
+
+
+def _compile_orders(rows, size):
+    scalar = lambda dtype: jax.ShapeDtypeStruct((), dtype)  # noqa: E731
+    return jax.jit(epoch_orders, static_argnums=(4, 5, 6)).lower(
+        scalar(np.uint32), scalar(np.int32), scalar(np.int32), scalar(np.int32), rows, order_capacity(rows),
+        size).compile()
 
 
 def _span(since, until):
@@ -176,11 +198,13 @@ def _tasks(jobs) -> list[_Task]:
     return tasks
 
 
-def _chunks(call, carry, epochs, done_with, stopped, cancelled):
-    """Run ``call(carry, span)`` over epochs 0 to ``epochs`` in chunks of about CHUNK_SECONDS, ``done_with(epochs
-    done)`` after each; stop early once ``stopped(carry)`` (early stopping) or ``cancelled()``. Returns (carry,
-    seconds of training, whether the run was cancelled before its end)."""
-    done, chunk, seconds = 0, FIRST_CHUNK, 0.0
+def _chunks(call, carry, epochs, done_with, stopped, cancelled, most=None):
+    """Run ``call(carry, span)`` over epochs 0 to ``epochs`` in chunks of about CHUNK_SECONDS (at most ``most``
+    epochs), ``done_with(epochs done)`` after those that end CHUNK_SECONDS or more after the last told; stop early
+    once ``stopped(carry)`` (early stopping) or ``cancelled()``. Returns (carry, seconds of training, whether the run
+    was cancelled before its end)."""
+    most = most or epochs
+    done, chunk, seconds, told = 0, min(FIRST_CHUNK, most), 0.0, time.perf_counter()
     while done < epochs:
         until = min(epochs, done + chunk)
         began = time.perf_counter()
@@ -193,8 +217,10 @@ def _chunks(call, carry, epochs, done_with, stopped, cancelled):
         if done < epochs and cancelled():
             done_with(done, True)
             return carry, seconds, True
-        done_with(done, False)
-        chunk = max(1, min(8 * ran, int(ran * CHUNK_SECONDS / max(took, 1e-6))))
+        if began + took - told >= CHUNK_SECONDS or done == epochs:
+            done_with(done, False)
+            told = began + took
+        chunk = max(1, min(8 * ran, most, int(ran * CHUNK_SECONDS / max(took, 1e-6))))
     return carry, seconds, False
 
 
@@ -216,11 +242,19 @@ def _quiet(job, epochs, cancelled=False):
 
 
 def _train(compiled, compile_seconds, task, cancelled=lambda: False, progress=_quiet) -> Trained | None:
-    """One model by its compiled single-model program, chunk by chunk; None if it was cancelled."""
+    """One model by its compiled single-model program, chunk by chunk (each with its epochs' orders, ``_orders``,
+    where it shuffles); None if it was cancelled."""
     hparams, data = jax.device_put(task.args[:2])  # once, not at every chunk's call
-    carry, seconds, cut = _chunks(lambda c, span: compiled(hparams, data, c, span), task.args[2],
-                                  task.job.config.epochs, lambda done, cut: progress(task.job, done, cut), _stopped,
-                                  cancelled)
+    program, call, most = task.program, (lambda c, span: compiled(hparams, data, c, span)), None
+    if program.shuffle:
+        first, n_real = np.int32(task.args[0]["first_epoch"]), np.int32(task.args[1]["n_train"])
+        orders, most = _orders(program.rows, int(n_real)).result(), order_capacity(program.rows)
+
+        def call(c, span):
+            return compiled(hparams, data, c, span, orders(hparams["seed"], first + span[0], span[1] - span[0], n_real))
+
+    carry, seconds, cut = _chunks(call, task.args[2], task.job.config.epochs,
+                                  lambda done, cut: progress(task.job, done, cut), _stopped, cancelled, most)
     return None if cut else _trained(task, carry, compile_seconds, seconds)
 
 
@@ -245,6 +279,9 @@ def threads(tasks, cancelled, ahead=(), progress=_quiet, workers=None) -> Iterat
     for task in tasks:
         firsts.setdefault(task.program, task)
     stop = lambda: closed.is_set() or cancelled()  # noqa: E731  (the caller cancelled, or left the loop)
+    for task in tasks:  # the shuffles' programs compile beside the training programs
+        if task.program.shuffle:
+            _orders(task.program.rows, int(task.args[1]["n_train"]))
     compiler = ThreadPoolExecutor(1, thread_name_prefix="reglab-compile")
     compiles = {program: compiler.submit(_COMPILED.get, "one", program, task.args) for program, task in firsts.items()}
     for task in ahead:
