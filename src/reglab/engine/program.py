@@ -253,10 +253,10 @@ def order_capacity(rows: int) -> int:
 
 def epoch_orders(seed, first, count, n_real, n_rows, capacity, size):
     """int32 [capacity, n_rows]: row i is ``epoch_order`` of epoch ``first + i`` (0-based, counted on from a
-    continued run's start) for a run of ``seed`` on ``n_real`` real rows of ``n_rows`` (``sort_size(n_real, n_rows)
-    == size``), for i < ``count`` (the rest 0). Compiled apart from the training program (``advance``'s ``orders``)
-    and shared by every network whose data have ``n_rows`` rows and sort ``size``: a shuffle for every size is
-    about a third of a small training program's compile, one size a tenth of that."""
+    continued run's start) for a run of ``seed`` on ``n_real`` real rows of ``n_rows``, for i < ``count`` (the rest
+    0). ``size``: ``sort_size(n_real, n_rows)``, for a program that serves data of that size alone (None: of any
+    size). Compiled apart from the training program (``advance``'s ``orders``) and shared by every network whose data
+    have ``n_rows`` rows: the shuffle is about a third of a small training program's compile."""
     shuffle_key = run_keys(seed)[1]
 
     def one(i, out):
