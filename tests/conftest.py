@@ -21,6 +21,16 @@ def pytest_sessionfinish(session, exitstatus):
         shutil.rmtree(_CACHE, ignore_errors=True)
 
 
+@pytest.fixture
+def fresh_programs(monkeypatch):
+    """The runner as a new process has it: no program in memory (one compiled before comes back from the disk
+    caches, and counts as compiled), so a test's compile counts do not depend on the tests its worker ran before."""
+    from reglab.engine import runner
+
+    monkeypatch.setattr(runner, "_COMPILED", runner._Compiled())
+    monkeypatch.setattr(runner, "_ORDERS", {})
+
+
 @pytest.fixture(scope="session")
 def seed_split():
     """The lecture's data and Keras split: make_moons(100, noise=0.25, random_state=2), last 20% validates."""

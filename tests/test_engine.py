@@ -237,7 +237,8 @@ def test_one_batch_larger_than_the_data_is_all_of_it_in_one_program_for_every_si
     assert_matches_keras(train_one(config, s), s, shuffled(72, 4), batch_size=72)
 
 
-def test_the_lectures_network_at_48_epoch_counts_sizes_and_splits_compiles_at_most_two_programs_and_matches_keras():
+def test_the_lectures_network_at_48_epoch_counts_sizes_and_splits_compiles_at_most_two_programs_and_matches_keras(
+        fresh_programs):
     """The lecture's network (2-128-128-1, relu, Adam(0.01), l1(0.001), batches of 32) at epochs {100, 700, 2000,
     5000} x make_moons n {60, 100, 400, 1000} x validation_split {0, 0.2, 0.3}: one process compiles at most two
     programs for the 48 runs. Each run's history has its own length (no val_* figures without validation data), and
@@ -410,10 +411,9 @@ def test_bias_penalty_counts_only_where_a_model_asks_for_it(seed_split):
     assert any(np.abs(p["bias"]).sum() > 0 for p in both.params[:-1])  # the bias term was not trivially 0
 
 
-def test_models_of_several_programs_train_as_each_would_alone_and_report_compiling_once(seed_split):
+def test_models_of_several_programs_train_as_each_would_alone_and_report_compiling_once(seed_split, fresh_programs):
     from reglab.engine.runner import Job, run
 
-    # epochs=7 gives these programs shapes no other test compiles, so this process compiles them here
     configs = [ModelConfig(hidden=(8,), epochs=7, seed=s, kernel_regularizer=reg)
                for reg in (None, l1(0.01, method="proximal"), l2(0.01)) for s in (0, 1)]
     done = {job.tag: trained for job, trained in run([Job(c, seed_split, i) for i, c in enumerate(configs)],

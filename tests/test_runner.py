@@ -53,10 +53,9 @@ def test_a_shuffle_puts_each_row_at_each_place_about_equally_often():
     assert ((places - 500) ** 2 / 500).sum() < 100
 
 
-def test_folds_times_lambdas_share_one_program_and_each_equals_its_fold_trained_alone(cancer_folds):
+def test_folds_times_lambdas_share_one_program_and_each_equals_its_fold_trained_alone(cancer_folds, fresh_programs):
     assert sorted({len(s.y_train) for s in cancer_folds}) == [455, 456]
     assert sorted({len(s.y_val) for s in cancer_folds}) == [113, 114]
-    # epochs=3 gives this program a shape no other test compiles, so the run below compiles it
     configs = [ModelConfig(hidden=(128, 128), epochs=3, learning_rate=0.001, kernel_regularizer=l2(lam), seed=1)
                for lam in (1e-4, 1e-3, 1e-2, 1e-1)]
     jobs = [Job(c, s, (i, j)) for i, c in enumerate(configs) for j, s in enumerate(cancer_folds)]
@@ -173,7 +172,7 @@ def test_snapshots_are_the_params_of_shorter_runs(seed_split, early_stopping):
 
 
 def test_the_process_keeps_a_bounded_number_of_programs_and_recompiles_an_evicted_one_to_the_same_result(
-        seed_split, monkeypatch):
+        seed_split, monkeypatch, fresh_programs):
     from reglab.engine import runner
 
     monkeypatch.setattr(runner._COMPILED, "CAPACITY", 1)
@@ -198,7 +197,7 @@ def test_a_model_without_figures_ends_with_the_same_weights_and_records_its_data
         assert np.isfinite(full.history[key]).all() and np.isnan(lean.history[key]).all(), key
 
 
-def test_jobs_ahead_compile_while_others_train_and_a_later_run_finds_them(cancer_folds):
+def test_jobs_ahead_compile_while_others_train_and_a_later_run_finds_them(cancer_folds, fresh_programs):
     from reglab.engine import runner
 
     now = ModelConfig(hidden=(8,), epochs=6, seed=0)
@@ -224,7 +223,8 @@ def test_a_jobs_after_function_sees_its_trained_params_where_it_trained(cancer_f
     assert plain.extra == {}
 
 
-def test_runs_of_other_epoch_counts_share_one_program_and_each_is_the_start_of_the_longest(seed_split):
+def test_runs_of_other_epoch_counts_share_one_program_and_each_is_the_start_of_the_longest(seed_split,
+                                                                                           fresh_programs):
     """The epoch count is a runtime value: 5, 9 and 300 epochs (and, with snapshots and early stopping, 40) train
     through one compiled program each kind, and a run of E epochs is the first E epochs of the 300-epoch run."""
     from reglab.engine.runner import _COMPILED

@@ -226,7 +226,8 @@ def test_further_axes_expand_outermost_and_set_model_and_data_settings():
         Grid.build(axes={"hidden": [[0]]}).points(reglab.ModelConfig())
 
 
-def test_a_sweep_over_width_and_samples_trains_each_model_as_alone_and_one_program_per_shape(tmp_path):
+def test_a_sweep_over_width_and_samples_trains_each_model_as_alone_and_one_program_per_shape(tmp_path,
+                                                                                             fresh_programs):
     from reglab.engine import runner
 
     settings = {**SMALL, "epochs": 7}
@@ -234,7 +235,7 @@ def test_a_sweep_over_width_and_samples_trains_each_model_as_alone_and_one_progr
     result = reglab.sweep("moons", regularizers=["l2"], lambdas=[1e-3, 1e-1], seeds=2, executor="threads",
                           axes={"hidden": [[12], [14, 14]], "data.n": [60, 120]}, out=tmp_path / "a",
                           progress=False, **settings)
-    assert runner._COMPILED.compiles - before == 2  # widths no other test trains: one program each, any rows
+    assert runner._COMPILED.compiles - before == 2  # one program for each width, any rows
     frame = reglab.load(tmp_path / "a")
     assert len(frame) == 16 and set(frame["hidden"]) == {(12,), (14, 14)} and set(frame["data.n"]) == {60, 120}
     assert frame.equals(result.frame)
