@@ -61,7 +61,7 @@ WIDE = 256  # one batch of all rows is compiled for at most max(WIDE, rows round
 SORTED = 32  # the smallest shuffle: an epoch's order sorts the fewest of 32, 64, ... rows that hold the real ones
 BLOCK = 128  # a shuffle draws its sort keys this many rows at a time
 WIDE_KEYS = 1625  # a shuffle of more rows sorts by 64-bit keys (two words), as ties among 32-bit ones grow likely
-ORDER_ENTRIES = 1 << 18  # the positions (int32, 1 MiB) of the epochs' orders one call of a training program takes
+ORDER_ENTRIES = 1 << 20  # the positions (int32, 4 MiB) of the epochs' orders one call of a training program takes
 
 
 def capacity(epochs: int) -> int:
@@ -247,7 +247,7 @@ def epoch_order(shuffle_key, epoch, n_rows, n_real=None, size=None):
 
 def order_capacity(rows: int) -> int:
     """The epochs of orders one ``epoch_orders`` call makes for data of ``rows`` rows: as many as ORDER_ENTRIES
-    positions hold, at least 1 (64 for 4,096 rows)."""
+    positions hold, at least 1 (256 for 4,096 rows)."""
     return max(1, ORDER_ENTRIES // rows)
 
 
