@@ -182,9 +182,9 @@ def _span(since, until):
 
 
 def _tasks(jobs) -> list[_Task]:
-    """Plan every job and give it its arguments: jobs
-    on one Split share its padded arrays (one copy to hold, or to send a cluster). Refuses, before anything
-    compiles, jobs whose histories (float32 figures per epoch) would not fit in memory."""
+    """Plan every job and give it its arguments: jobs on one Split share its padded arrays (one copy to hold, or to
+    send a cluster). Refuses, before anything compiles, jobs whose histories (float32 figures per epoch) would not
+    fit in memory."""
     planned = [(job, *plan(job.config, job.data, job.start, job.snapshots)) for job in jobs]
     need = sum(4 * len(KEYS) * p.epochs for _, p, _ in planned)  # the programs' history buffers
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else float("inf")
