@@ -1,8 +1,8 @@
 """``reglab explore`` as a person meets it, timed in the page with ``performance.now()`` through Playwright and
 Debian's Chromium: the lecture's surface after opening the page (warm caches: a first server and page load warm
 them), slider redraws (median of 50 moves of each slider), a change of regularizer (first new model, whole path),
-and a first change of epochs, samples, noise and validation split (first new model). Starts and stops its own
-server in a fresh process.
+and a first change of epochs, samples (150, then 400: another shuffle size), noise and validation split
+(first new model). Starts and stops its own server in a fresh process.
 
     python benchmarks/explore.py [--moves 50]
 """
@@ -65,7 +65,8 @@ def main():
                 redraws = page.evaluate("window.reglab.timings.redraws")
                 print(f"{slider} slider: median redraw {statistics.median(redraws):.1f} ms over {len(redraws)} "
                       f"moves (max {max(redraws):.1f} ms)")
-            for name, value in (("epochs", "1500"), ("n", "150"), ("noise", "0.3"), ("validation_split", "0.3")):
+            for name, value in (("epochs", "1500"), ("n", "150"), ("n", "400"), ("noise", "0.3"),
+                                ("validation_split", "0.3")):
                 page.locator(f"#c-{name}").fill(value)  # a value not chosen before: the first time it is asked
                 page.locator(f"#c-{name}").dispatch_event("change")
                 page.wait_for_function(f"""() => {{ const s = window.reglab.state;

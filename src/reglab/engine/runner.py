@@ -170,6 +170,14 @@ def _orders(rows, n_real):
         return known
 
 
+def prepare_shuffles(rows=programs.ROWS):
+    """Compile (or load), in the background, the shuffle program of every size for data of up to ``rows`` rows: for
+    a server whose next data may be of any size."""
+    with _ORDERS_GUARD:
+        if (rows, None) not in _ORDERS:
+            _ORDERS[rows, None] = _ORDER_COMPILER.submit(_compile_orders, rows, None)
+
+
 def _compile_orders(rows, size):
     scalar = lambda dtype: jax.ShapeDtypeStruct((), dtype)  # noqa: E731
     return jax.jit(epoch_orders, static_argnums=(4, 5, 6)).lower(

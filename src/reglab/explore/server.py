@@ -180,14 +180,17 @@ async def no_icon(request: Request) -> Response:
 
 def warm_up():
     """Import the engine and compile (or load from the cache) the lecture's program, so that the first page's
-    models start at once: a request whose work is cancelled before it starts still compiles its first program."""
+    models start at once: a request whose work is cancelled before it starts still compiles its first program.
+    Then the shuffle program of every data size, so that other samples or another split compile nothing."""
     from ..api import train as train_models
+    from ..engine.runner import prepare_shuffles
 
     the_plan, split, plane, _ = prepare({})
     cancelled = threading.Event()
     cancelled.set()
     list(train_models([(n, c) for n, _, _, c in the_plan.models[:1]], split, snapshots=payload.SNAPSHOTS,
                       cancel=cancelled))
+    prepare_shuffles()
 
 
 def make_app(warm=True, page=None) -> Starlette:
