@@ -223,8 +223,6 @@ def epoch_order(shuffle_key, epoch, n_rows, n_real=None, size=None):
     n_real on are padding) the real rows come first, in the same order as for ``n_rows = n_real`` rows, padding
     after; the sort then runs over the fewest of SORTED, 2 SORTED, ... rows that hold them (a ``lax.switch``; with
     ``size``, ``sort_size(n_real, n_rows)`` known, that one alone), so its cost follows the real rows."""
-    if shuffle_key is None:  # no shuffling: the rows in their order, the real ones first as they are
-        return jnp.arange(n_rows)
     key = jax.random.fold_in(shuffle_key, epoch)
     sizes = [n_rows] if n_real is None else [SORTED << k for k in range(32) if SORTED << k < n_rows] + [n_rows]
     n_real = jnp.asarray(n_rows if n_real is None else n_real, jnp.int32)

@@ -151,7 +151,7 @@ class _Compiled:
 
 _DATA_KEYS = ("X_train", "y_train", "w_train", "X_val", "y_val", "w_val", "n_train", "n_val")
 _COMPILED = _Compiled()
-_ORDERS, _ORDERS_GUARD = {}, threading.Lock()
+_ORDERS, _ORDERS_GUARD = {}, threading.RLock()
 _ORDER_COMPILER = ThreadPoolExecutor(1, thread_name_prefix="reglab-orders")
 
 
@@ -163,19 +163,24 @@ def _orders(rows, n_real):
     size = sort_size(n_real, rows)
     with _ORDERS_GUARD:
         known = _ORDERS.get((rows, size)) or _ORDERS.get((rows, None))
-        if known is None:
-            first = not any(key[0] == rows for key in _ORDERS)
-            key = (rows, size) if first else (rows, None)
-            known = _ORDERS[key] = _ORDER_COMPILER.submit(_compile_orders, *key)
-        return known
+        if known is not None:
+            return known
+        first = not any(key[0] == rows for key in _ORDERS)
+        return _compiling_orders(rows, size if first else None)
 
 
 def prepare_shuffles(rows=programs.ROWS):
     """Compile (or load), in the background, the shuffle program of every size for data of up to ``rows`` rows: for
     a server whose next data may be of any size."""
+    _compiling_orders(rows, None)
+
+
+def _compiling_orders(rows, size):
+    """The Future of ``epoch_orders`` for ``rows`` and ``size`` (None: every size), submitted once."""
     with _ORDERS_GUARD:
-        if (rows, None) not in _ORDERS:
-            _ORDERS[rows, None] = _ORDER_COMPILER.submit(_compile_orders, rows, None)
+        if (rows, size) not in _ORDERS:
+            _ORDERS[rows, size] = _ORDER_COMPILER.submit(_compile_orders, rows, size)
+        return _ORDERS[rows, size]
 
 
 def _compile_orders(rows, size):
@@ -290,10 +295,9 @@ def threads(tasks, cancelled, ahead=(), progress=_quiet, workers=None) -> Iterat
     firsts, closed = {}, threading.Event()
     for task in tasks:
         firsts.setdefault(task.program, task)
-    stop = lambda: closed.is_set() or cancelled()  # noqa: E731  (the caller cancelled, or left the loop)
-    for task in tasks:  # the shuffles' programs compile beside the training programs
-        if task.program.shuffle:
+        if task.program.shuffle:  # the shuffles' programs compile beside the training programs
             _orders(task.program.rows, int(task.args[1]["n_train"]))
+    stop = lambda: closed.is_set() or cancelled()  # noqa: E731  (the caller cancelled, or left the loop)
     compiler = ThreadPoolExecutor(1, thread_name_prefix="reglab-compile")
     compiles = {program: compiler.submit(_COMPILED.get, "one", program, task.args) for program, task in firsts.items()}
     for task in ahead:
