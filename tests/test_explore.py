@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import reglab
-from reglab import data
+from reglab import data, kinds
 from reglab.config import ModelConfig
 
 CURRENT = """() => { const s = window.reglab.state;
@@ -81,9 +81,8 @@ CONTROL_VALUES = [("data", "circles"), ("noise", "0.15"), ("n", "60"), ("validat
                   ("standardize", "on"), ("layers", "1"), ("width", "8"), ("activation", "tanh"), ("optimizer", "sgd"),
                   ("learning_rate", "0.05"),
                   ("batch_size", "16"), ("epochs", "25"), ("strength", "0.01"), ("seeds", "2"),
-                  *[("regularizer", kind) for kind in ("none", "l1", "l1_proximal", "l2", "elastic_net",
-                                                       "group_lasso", "dropout", "weight_decay", "max_norm",
-                                                       "early_stopping")],
+                  *[("regularizer", kind) for kind in kinds.names()], ("regularizer", "elastic_net"),
+                  ("l1_ratio", "0.25"),
                   ("data", "iris")]
 
 
@@ -104,6 +103,9 @@ def test_every_control_reaches_the_server_and_every_regularizer_trains(page, exp
     assert scene["n_inputs"] == 4 and scene["axes"] == ["PC 1", "PC 2"] and len(scene["classes"]) == 3
     assert len(scene["models"]) == 2 * len(scene["strengths"])  # two seeds
     assert page.locator("#c-noise").is_disabled()  # a bundled set has no noise
+    assert scene["controls"]["l1_ratio"] == 0.25 and scene["controls"]["regularizer"] == "elastic_net"
+    set_control(page, "regularizer", "l2")
+    assert page.locator("#c-l1_ratio").is_disabled()  # only elastic net reads it
     page.wait_for_function(f"({CURRENT})() !== null", timeout=60_000)
     assert "iris: 150 samples, 4 inputs, 3 classes" in page.locator("#data-line").text_content()
 

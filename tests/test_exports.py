@@ -9,18 +9,17 @@ import tomllib
 import numpy as np
 import pytest
 
-from reglab import api, spec
+from reglab import api, kinds, spec
 from reglab.explore import controls, server
 
 # A small network and few epochs: the report's figures and claims are what this walk checks, not the training.
 SMALL = {"epochs": 3, "layers": 1, "width": 8}
-STRENGTH = {"dropout": 0.2, "early_stopping": 2, "max_norm": 1.0}  # a value each kind allows; the rest its default
 
 
 def exported_spec(data, regularizer, csv=None) -> str:
     """The TOML spec the page exports for the chosen strength of a request (the path's middle model)."""
     body = {"controls": {**SMALL, "data": data, "regularizer": regularizer,
-                         **({"strength": STRENGTH[regularizer]} if regularizer in STRENGTH else {})}}
+                         "strength": kinds.get(regularizer).default or 0.001}}
     the_plan, _, _, scene = server.prepare({**body, **({"csv": csv} if csv else {})})
     return scene["exports"]["0"][the_plan.strengths.index(the_plan.models[0][1])]["toml"]
 
@@ -41,14 +40,14 @@ def test_every_exported_spec_of_every_data_set_and_regularizer_runs(data, tmp_pa
     monkeypatch.chdir(tmp_path)  # reglab run's default folder, reglab-out/<name>, lands here
     csv = long_named_csv(tmp_path) if data == "csv" else None
     names = set()
-    for regularizer in controls.REGULARIZERS:
+    for regularizer in kinds.names():
         (tmp_path / "exp.toml").write_text(exported_spec(data, regularizer, csv))
         study = spec.read(tmp_path / "exp.toml")  # a CSV's path is read beside the spec, as reglab run does
         result = api.run_study(study, progress=False)
         assert (result.out / "report.html").is_file() and result.out.parent.name == "reglab-out"
         assert len(result.runs) == 1 and np.isfinite(result.runs[0].final["data_loss"])
         names.add(study.name)
-    assert len(names) == len(controls.REGULARIZERS)  # each export writes a folder of its own
+    assert len(names) == len(kinds.names())  # each export writes a folder of its own
 
 
 def test_each_exported_study_is_named_after_its_data_and_model():

@@ -29,7 +29,7 @@ def test_grid_expands_every_point_in_a_fixed_order():
     points = grid.points(reglab.ModelConfig(hidden=(4,)))
     assert [(p.regularizer, p.strength, p.seed) for p, _ in points] == [
         ("l1", 0.1, 0), ("l1", 0.1, 1), ("l1", 0.2, 0), ("l1", 0.2, 1),
-        ("l1_l2", 0.1, 0), ("l1_l2", 0.1, 1), ("l1_l2", 0.2, 0), ("l1_l2", 0.2, 1),
+        ("elastic_net", 0.1, 0), ("elastic_net", 0.1, 1), ("elastic_net", 0.2, 0), ("elastic_net", 0.2, 1),
         ("dropout", 0.3, 0), ("dropout", 0.3, 1)]
     assert points[2][1].kernel_regularizer == reglab.l1(0.2) and points[2][1].seed == 0
     elastic = points[4][1].kernel_regularizer
@@ -112,6 +112,7 @@ def test_vectorized_sweep_matches_single_fits_within_tolerance(split, tmp_path):
     # Stated tolerance: batched programs may sum in another order; after 20 epochs figures agree to 1e-4 relative.
     result = reglab.sweep(split, regularizers=["l2"], lambdas=[0.001, 0.1], seeds=2, out=tmp_path / "v",
                           progress=False, report=False, executor="vectorized", **SMALL)
+    assert len(result.frame) == 4
     for _, row in result.frame.iterrows():
         alone = reglab.fit(split, kernel_regularizer=reglab.l2(row["strength"]), seed=int(row["seed"]), **SMALL)
         for key in ("data_loss", "val_data_loss", "penalty", "val_accuracy"):

@@ -17,7 +17,8 @@ import click
 
 from . import spec as specs
 from .errors import ReglabError
-from .grid import KINDS
+from .executors import CHOICES, EXECUTORS
+from .kinds import AXES, KINDS, PENALTIES
 from .tabular import DATASETS
 
 # Data loss is the cross-entropy alone (the penalty is its own column); sparsity is over all kernel weights.
@@ -89,7 +90,7 @@ def demo_features(out, seed, epochs):
 @click.option("--alphas", type=click.IntRange(1), default=8, show_default=True,
               help="Alphas, log-spaced from 1e-5 to 10 in scikit-learn's units.")
 @click.option("--folds", type=click.IntRange(2), default=5, show_default=True, help="Cross-validation folds.")
-@click.option("--penalty", type=click.Choice(["l2", "l1_proximal", "group_lasso_inputs"]), default="l2",
+@click.option("--penalty", type=click.Choice([k for k in PENALTIES if k != "none"]), default="l2",
               show_default=True, help="reglab's penalty (scikit-learn's is l2).")
 @click.option("--data", "names", default=",".join(DATASETS), show_default=True,
               help="Comma-separated data sets.")
@@ -157,18 +158,22 @@ def spec_command(name):
               "rerunning into it finishes what is missing.")
 @click.option("--epochs", type=click.IntRange(1), help="Epochs for every model.")
 @click.option("--seeds", type=click.IntRange(1), help="Number of seeds (0..N-1) per grid point.")
-@click.option("--regularizers", help="Comma-separated: " + ", ".join(KINDS) + ".")
-@click.option("--lambdas", help="START:STOP:NUM (log-spaced) or a comma-separated list; for dropout, its rates.")
+@click.option("--regularizers", help="Comma-separated kinds: " + "; ".join(f"{k.name}: {k.help}" for k in
+                                                                         KINDS.values()) + ".")
+@click.option("--lambdas", help="The strengths: START:STOP:NUM (log-spaced) or a comma-separated list; for dropout "
+              "its rates, for max_norm its norms, for early_stopping its patiences (default per scale: " + "; ".join(
+                  f"{a.name} {', '.join(f'{v:g}' for v in a.default[:3])}, ..." for a in AXES.values()) + ").")
+@click.option("--l1-ratio", type=click.FloatRange(0, 1), help="elastic_net's share of L1 in its lambda "
+              "(default 0.5).")
 @click.option("--chunk-size", type=click.IntRange(1), help="Models per saved chunk.")
 @click.option("--axis", "axes", multiple=True, metavar="SETTING=VALUES",
               help="A further axis: a model setting or data.<setting> and its values, comma-separated or as a JSON "
               "list (hidden='[[16,16],[128,128]]', data.n=50,100,400); repeat for more axes.")
-@click.option("--executor", type=click.Choice(["auto", "threads", "vectorized", "ray"]), default="auto",
-              show_default=True, help="threads: one program per model, concurrently on the CPU cores; vectorized: "
-              "jax.vmap over models; ray: Ray tasks on a cluster (pip install \"reglab[ray]\").")
+@click.option("--executor", type=click.Choice(CHOICES), default="auto", show_default=True,
+              help="; ".join(f"{name}: {what}" for name, what in EXECUTORS.items()) + ".")
 @click.option("--address", help="With --executor ray: the cluster to join (auto, or HOST:PORT); default: a local "
               "Ray runtime for this sweep.")
-def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, axes, executor, address):
+def sweep(spec, out, epochs, seeds, regularizers, lambdas, l1_ratio, chunk_size, axes, executor, address):
     """A regularization path: a grid over lambda x regularizer x seed (x any further --axis), trained as chunks
     into a resumable folder, with its report. Without SPEC: the lecture's data and network, l1 and l2 over 16
     lambdas from 1e-5 to 1e-1, 4 seeds (128 models of 2000 epochs)."""
@@ -184,9 +189,11 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, chunk_size, axes, exe
         study = specs.read(spec or specs.builtin("sweep")).with_overrides(epochs=epochs)
         if study.grid is None:
             raise ReglabError("spec", spec, "a spec with a [sweep] table")
-        flags = {k: v for k, v in (("seeds", seeds), ("regularizers", regularizers), ("lambdas", lambdas)) if v}
-        if lambdas and "dropout" in Grid.build(regularizers=regularizers or study.grid.regularizers).regularizers:
-            flags["rates"] = lambdas  # dropout's strength is its rate
+        flags = {k: v for k, v in (("seeds", seeds), ("regularizers", regularizers), ("l1_ratio", l1_ratio))
+                 if v is not None}
+        if lambdas:  # the strengths, on each of the grid's kinds' scales
+            chosen = Grid.build(regularizers=regularizers or study.grid.regularizers).regularizers
+            flags.update({KINDS[kind].axis: lambdas for kind in chosen if KINDS[kind].axis})
         if axes:
             flags["axes"] = {**{name: list(values) for name, values in study.grid.axes}, **_axes(axes)}
         built = Grid.build(**{"regularizers": study.grid.regularizers, **flags})  # axes are checked against kinds

@@ -2,12 +2,9 @@
 a data setting as ``data.<name>``: ``{"hidden": [[16, 16], [128, 128]], "data.n": [50, 100, 400]}``), expanded
 into ModelConfigs and the data each trains on.
 
-Strengths use Keras's scaling: for ``l1`` and ``l2`` the lambda is the factor of ``l1(lambda)`` / ``l2(lambda)``
-(no 1/2), and ``l1_proximal`` is ``l1(lambda, method="proximal")``; for ``l1_l2`` it is split as
-``l1 = l1_ratio * lambda, l2 = (1 - l1_ratio) * lambda`` (scikit-learn's ElasticNet convention); for ``dropout`` the
-strength is the dropout rate after every hidden layer. Penalties go on the hidden kernels, as ``kernel_regularizer``
-with one regularizer does; ``activity_l1`` and ``activity_l2`` put Keras's ``l1(lambda)`` / ``l2(lambda)`` on every
-hidden layer's outputs (``activity_regularizer``).
+The kinds and what their strengths mean are ``reglab.kinds``'s: each kind takes its strengths from one of the
+grid's lists, ``lambdas`` (penalty factors in Keras's scaling, weight decay), ``rates`` (dropout), ``norms``
+(max-norm) or ``patiences`` (early stopping); ``l1_ratio`` splits an elastic net's lambda.
 """
 
 import json
@@ -15,17 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import checks
+from . import checks, kinds
 from .config import ModelConfig, config_fields
 from .errors import ReglabError
-from .regularizers import Regularizer
+from .kinds import AXES
 
-KINDS = ("l1", "l1_proximal", "l2", "l1_l2", "dropout", "activity_l1", "activity_l2")
-DEFAULT_LAMBDAS = {"start": 1e-5, "stop": 1e-1, "num": 16}
-DEFAULT_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
 OWN = ("seed", "learning_rate")  # settings the grid's own axes always set (seeds, learning_rates)
-# the setting each regularizer kind sets (every other kind sets kernel_regularizer)
-SETS = {"dropout": "dropout", "activity_l1": "activity_regularizer", "activity_l2": "activity_regularizer"}
 DATA = "data."  # an axis over a data setting: data.n, data.noise, data.name, ... (reglab.data.load's arguments)
 
 
@@ -35,7 +27,7 @@ class Point:
 
     index: int
     regularizer: str
-    strength: float  # lambda (penalties) or rate (dropout), see the module docstring
+    strength: float  # on the kind's scale: lambda, rate, norm or patience (reglab.kinds)
     learning_rate: float
     seed: int
     axes: dict = field(default_factory=dict)
@@ -55,11 +47,14 @@ class Point:
 
 @dataclass(frozen=True)
 class Grid:
-    """The validated grid. ``lambdas``: a list, or ``{start, stop, num}`` for log-spaced values (both ends kept)."""
+    """The validated grid. ``lambdas``: a list, or ``{start, stop, num}`` for log-spaced values (both ends kept);
+    ``rates``, ``norms``, ``patiences`` likewise; each defaults to its scale's values in ``reglab.kinds.AXES``."""
 
     regularizers: tuple = ("l1", "l2")
-    lambdas: tuple = ()
-    rates: tuple = DEFAULT_RATES
+    lambdas: tuple = AXES["lambdas"].default
+    rates: tuple = AXES["rates"].default
+    norms: tuple = AXES["norms"].default
+    patiences: tuple = AXES["patiences"].default
     seeds: tuple = (0, 1, 2, 3)
     learning_rates: tuple = ()  # empty: the base config's learning rate
     l1_ratio: float = 0.5
@@ -67,27 +62,32 @@ class Grid:
 
     @classmethod
     def build(cls, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None, l1_ratio=0.5,
-              axes=None):
-        """Check and normalize what a user wrote (API, TOML ``[sweep]`` table or CLI flags: ``"l1,l2"``, lambdas
-        as ``"START:STOP:NUM"`` or ``"0.001,0.01"``; ``axes`` as a mapping of a setting to its values)."""
+              axes=None, norms=None, patiences=None):
+        """Check and normalize what a user wrote (API, TOML ``[sweep]`` table or CLI flags: ``"l1,l2"``, a list of
+        strengths as ``"START:STOP:NUM"`` or ``"0.001,0.01"``; ``axes`` as a mapping of a setting to its
+        values). A kind's alias (``l1_l2``, ``elasticnet``) becomes its name."""
         regs = tuple(r.strip() for r in regularizers.split(",")) if isinstance(regularizers, str) else \
             tuple(regularizers or ())
         if not regs:
-            raise ReglabError("sweep.regularizers", list(regs), "a non-empty list of " + ", ".join(KINDS))
-        for i, kind in enumerate(regs):
-            checks.choice(f"sweep.regularizers[{i}]", kind, KINDS)
-        lam = _log_range("sweep.lambdas", DEFAULT_LAMBDAS if lambdas is None else lambdas)
-        if isinstance(rates, str):  # the command line's --lambdas, given to dropout
-            rates = _log_range("sweep.rates", rates)
-        rates = DEFAULT_RATES if rates is None else rates
-        rate_list = _values("sweep.rates", rates, low=0.0, high=1.0, high_open=True)
+            raise ReglabError("sweep.regularizers", list(regs), "a non-empty list of " + ", ".join(kinds.names()))
+        regs = tuple(dict.fromkeys(kinds.get(kind, f"sweep.regularizers[{i}]").name for i, kind in enumerate(regs)))
+        bounds = {"lambdas": {}, "rates": {"high": 1.0, "high_open": True}, "norms": {"low_open": True},
+                  "patiences": {}}
+        lists = {}
+        for name, value in {"lambdas": lambdas, "rates": rates, "norms": norms, "patiences": patiences}.items():
+            values = AXES[name].default if value is None else _log_range(f"sweep.{name}", value, **bounds[name])
+            for i, v in enumerate(values if AXES[name].whole else ()):
+                if not v.is_integer():
+                    raise ReglabError(f"sweep.{name}[{i}]", v, "a whole number of epochs")
+            lists[name] = values
         if isinstance(seeds, int) and not isinstance(seeds, bool):
             seeds = tuple(range(checks.integer("sweep.seeds", seeds)))
         seed_list = tuple(checks.integer(f"sweep.seeds[{i}]", s, low=0)
                           for i, s in enumerate(_listed("sweep.seeds", seeds)))
         lrs = () if learning_rates is None else _values("sweep.learning_rates", learning_rates, low=0.0, low_open=True)
         ratio = checks.number("sweep.l1_ratio", l1_ratio, low=0.0, high=1.0)
-        return cls(regs, lam, rate_list, seed_list, lrs, ratio, _axes(axes, regs))
+        return cls(regs, lists["lambdas"], lists["rates"], lists["norms"], lists["patiences"], seed_list, lrs, ratio,
+                   _axes(axes, regs))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -112,10 +112,11 @@ class Grid:
             except ReglabError as err:
                 raise ReglabError(f"sweep.axes.{err.field}", err.value, err.allowed) from None
             for kind in self.regularizers:
-                for strength in self.rates if kind == "dropout" else self.lambdas:
+                for strength in self.strengths(kind):
                     for lr in self.learning_rates or (base.learning_rate,):
                         for seed in self.seeds:
-                            config = model.replace(learning_rate=lr, seed=seed, **self._settings(kind, strength))
+                            config = model.replace(learning_rate=lr, seed=seed,
+                                                   **kinds.settings(kind, strength, self.l1_ratio))
                             out.append((Point(len(out), kind, float(strength), float(lr), int(seed), at), config))
         return out
 
@@ -124,19 +125,16 @@ class Grid:
         data = [(name.removeprefix(DATA), values) for name, values in self.axes if name.startswith(DATA)]
         return [dict(zip([k for k, _ in data], values)) for values in _product([v for _, v in data])]
 
-    def _settings(self, kind, strength):
-        if kind == "dropout":
-            return {"dropout": strength}
-        if kind.startswith("activity_"):
-            return {"activity_regularizer": Regularizer(**{kind.removeprefix("activity_"): strength})}
-        reg = {"l1": Regularizer(l1=strength), "l2": Regularizer(l2=strength),
-               "l1_proximal": Regularizer(l1=strength, method="proximal"),
-               "l1_l2": Regularizer(l1=self.l1_ratio * strength, l2=(1 - self.l1_ratio) * strength)}[kind]
-        return {"kernel_regularizer": reg}
+    def strengths(self, kind: str) -> tuple:
+        """The strengths ``kind`` takes in this grid: its scale's list (one 0 for ``none``)."""
+        axis = kinds.get(kind).axis
+        return getattr(self, axis) if axis else (0.0,)
 
     def to_dict(self) -> dict:
         out = {"regularizers": list(self.regularizers), "lambdas": list(self.lambdas), "rates": list(self.rates),
                "seeds": list(self.seeds), "learning_rates": list(self.learning_rates), "l1_ratio": self.l1_ratio}
+        used = {kinds.get(kind).axis for kind in self.regularizers}  # new lists only where used: older sweeps resume
+        out.update({name: list(getattr(self, name)) for name in ("norms", "patiences") if name in used})
         if self.axes:
             out["axes"] = {name: list(values) for name, values in self.axes}
         return out
@@ -158,9 +156,9 @@ def _product(lists):
     return combos
 
 
-def _axes(axes, kinds) -> tuple:
+def _axes(axes, regularizers) -> tuple:
     """Checked further axes: a mapping (TOML's ``data.n = [...]`` arrives as ``{"data": {"n": [...]}}``) of a model
-    setting the grid does not set itself (seeds, learning rates, and what its regularizer ``kinds`` set: a dropout
+    setting the grid does not set itself (seeds, learning rates, and what its ``regularizers`` set: a dropout
     rate can be an axis of an l2 path), or a data setting, to a non-empty list of distinct values."""
     if axes is None:
         return ()
@@ -172,7 +170,7 @@ def _axes(axes, kinds) -> tuple:
             flat.update({f"{DATA}{k}": v for k, v in values.items()})
         else:
             flat[name] = values
-    own = OWN + tuple(SETS.get(kind, "kernel_regularizer") for kind in kinds)
+    own = OWN + tuple(kinds.get(kind).sets for kind in regularizers if kinds.get(kind).sets)
     out = []
     for name, values in flat.items():
         where = f"sweep.axes.{name}"
@@ -204,8 +202,9 @@ def _values(field, value, **bounds):
     return tuple(checks.number(f"{field}[{i}]", v, **bounds) for i, v in enumerate(_listed(field, value)))
 
 
-def _log_range(field, value):
-    """A list of lambdas >= 0, or {start, stop, num}: num log-spaced values from start to stop (both > 0)."""
+def _log_range(field, value, **bounds):
+    """A list of strengths >= 0 (and within ``bounds``), or {start, stop, num}: num log-spaced values from start to
+    stop (both > 0)."""
     if isinstance(value, str):
         value = _from_text(field, value)
     if isinstance(value, dict):
@@ -217,12 +216,12 @@ def _log_range(field, value):
         num = checks.integer(f"{field}.num", value.get("num"))
         if stop < start:
             raise ReglabError(f"{field}.stop", stop, f"a number >= start ({start:g})")
-        return tuple(float(v) for v in np.geomspace(start, stop, num))
-    return _values(field, value, low=0.0)
+        value = [float(v) for v in np.geomspace(start, stop, num)]
+    return _values(field, value, low=0.0, **bounds)
 
 
 def _from_text(field, text):
-    """The command line's ``START:STOP:NUM`` or comma-separated list of lambdas."""
+    """The command line's ``START:STOP:NUM`` or comma-separated list of strengths."""
     parts = text.split(":")
     try:
         if len(parts) == 3:

@@ -11,7 +11,8 @@ from .errors import ReglabError
 from .grid import Grid
 
 TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot", "sweep")
-SWEEP_KEYS = ("regularizers", "lambdas", "rates", "seeds", "learning_rates", "l1_ratio", "axes", "chunk_size")
+SWEEP_KEYS = ("regularizers", "lambdas", "rates", "norms", "patiences", "seeds", "learning_rates", "l1_ratio", "axes",
+              "chunk_size")
 SPLIT_KEYS = ("validation_split", "split", "split_seed", "standardize")
 PLOT_KEYS = ("xlim", "ylim")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import checks
+from .executors import CHOICES
 from . import data as datasets
 from .api import as_split, make_config, progress_bar, train
 from .errors import ReglabError
@@ -26,7 +27,6 @@ from .results import SweepStore, boundary
 from .results.store import model_row
 
 DEFAULT_OUT = Path("reglab-out") / "sweep"
-EXECUTORS = ("auto", "threads", "vectorized", "ray")
 
 
 @dataclass
@@ -67,7 +67,7 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", addr
     from .engine.runner import connected, default_executor
 
     start = time.perf_counter()
-    checks.choice("executor", executor, EXECUTORS)
+    checks.choice("executor", executor, CHOICES)
     executor = default_executor() if executor == "auto" else executor
     # a chunk is what a kill can lose; a cluster writes many, a vectorized chunk is one program's batch
     chunk_size = checks.integer("chunk_size", chunk_size or {"threads": 8, "ray": 64}.get(executor, 256))

@@ -32,6 +32,16 @@ def load(name: str, **params) -> Dataset:
         raise ReglabError(f"data ({name})", sorted(params), f"the arguments of reglab.data.{name} ({err})") from None
 
 
+def arguments(dataset: Dataset) -> dict:
+    """The arguments of ``load`` (besides the name) that make ``dataset`` again: its params less what it records
+    of itself (``classification``'s ``informative`` columns)."""
+    import inspect
+
+    make = GENERATORS.get(dataset.name)
+    taken = inspect.signature(make).parameters if make else dataset.params
+    return {k: v for k, v in dataset.params.items() if k in taken}
+
+
 def bundled(name: str, seed: int = 0) -> Dataset:
     """scikit-learn's ``load_<name>()``, rows shuffled with ``seed`` (the files are sorted by class, so a
     last-fraction validation split would otherwise hold one class only)."""

@@ -369,7 +369,7 @@ def ray(tasks, cancelled, ahead=(), progress=_quiet, **options) -> Iterator[tupl
                   **options)
 
 
-EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}
+EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}  # reglab.executors' names, implemented
 
 
 def connected(executor, address=None):

@@ -9,15 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import checks
-from ..config import MAX_EPOCHS, ModelConfig
+from .. import checks, kinds
+from ..config import ACTIVATIONS, MAX_EPOCHS, OPTIMIZERS, ModelConfig
+from ..data.loaders import BUNDLED, GENERATORS
 from ..errors import ReglabError
-from ..regularizers import group_lasso, l1, l1_l2, l2
 
-GENERATED = ("moons", "circles", "xor", "gauss", "spiral", "blobs")
-BUNDLED = ("iris", "wine", "breast_cancer", "digits")
-REGULARIZERS = ("none", "l1", "l1_proximal", "l2", "elastic_net", "group_lasso", "dropout", "weight_decay",
-                "max_norm", "early_stopping")
+GENERATED = tuple(GENERATORS)
 
 # name: (default, kind, what it allows). Kinds: "choice" (allowed: the names), "int" (allowed: (low, high)),
 # "float" (allowed: (low, high), the low end open where marked "(").
@@ -29,13 +26,14 @@ CONTROLS = {
     "standardize": ("auto", "choice", ("auto", "on", "off")),  # auto: on for the bundled sets and CSV files
     "layers": (2, "int", (0, 6)),
     "width": (128, "int", (1, 512)),
-    "activation": ("relu", "choice", ("relu", "tanh", "sigmoid", "gelu", "linear")),
-    "optimizer": ("adam", "choice", ("adam", "sgd")),
+    "activation": ("relu", "choice", ACTIVATIONS),
+    "optimizer": ("adam", "choice", OPTIMIZERS),
     "learning_rate": (0.01, "float", ("(", 0.0, 10.0)),
     "batch_size": (32, "int", (1, 100_000)),
     "epochs": (2000, "int", (1, MAX_EPOCHS)),  # reglab's one limit; the budget of work caps the rest
-    "regularizer": ("l1", "choice", REGULARIZERS),
+    "regularizer": ("l1", "choice", kinds.names()),
     "strength": (0.001, "float", ("(", 0.0, 1e4)),
+    "l1_ratio": (0.5, "float", ("[", 0.0, 1.0)),  # elastic net's share of L1
     "seeds": (1, "int", (1, 5)),
 }
 
@@ -47,12 +45,12 @@ CSV_BYTES, CSV_ROWS = 2_000_000, 20_000
 
 
 def default_noise() -> dict:
-    """Each generated data set's own default noise (its generator's), which the page offers when it is picked."""
+    """Each generated data set's own default noise (its generator's), which the page offers when it is picked; the
+    sets without a noise setting (``classification``) are not in it."""
     import inspect
 
-    from ..data.loaders import GENERATORS
-
-    return {name: inspect.signature(GENERATORS[name]).parameters["noise"].default for name in GENERATED}
+    parameters = {name: inspect.signature(make).parameters for name, make in GENERATORS.items()}
+    return {name: given["noise"].default for name, given in parameters.items() if "noise" in given}
 
 
 def check(values: dict) -> dict:
@@ -73,11 +71,27 @@ def check(values: dict) -> dict:
         else:
             opening, low, high = allowed
             out[name] = checks.number(name, value, low=low, high=high, low_open=opening == "(")
-    if out["regularizer"] == "dropout" and not out["strength"] < 0.95:
-        raise ReglabError("strength", out["strength"], "a dropout rate in (0, 0.95)")
-    if out["regularizer"] == "early_stopping" and out["strength"] != int(out["strength"]):
-        raise ReglabError("strength", out["strength"], "a whole number of epochs (early stopping's patience)")
+    kind = kinds.get(out["regularizer"])
+    axis = kinds.AXES.get(kind.axis)
+    if axis and out["strength"] > axis.high:
+        raise ReglabError("strength", out["strength"], f"a {kind.label} strength in (0, {axis.high:g}]")
+    if axis and axis.whole and out["strength"] != int(out["strength"]):
+        raise ReglabError("strength", out["strength"], f"a whole number ({kind.label}'s {axis.name})")
     return out
+
+
+def regularizers() -> dict:
+    """What the page shows of each kind: its label, its help, the strength it starts at, its scale (a strength is
+    kept when the page switches to a kind of the same scale), whether its path is drawn on a log axis and whether
+    it reads the l1_ratio control."""
+    return {name: {"label": k.label, "help": k.help, "default": k.default, "scale": k.axis, "log": log_scale(name),
+                   "ratio": k.ratio} for name, k in kinds.KINDS.items()}
+
+
+def log_scale(regularizer: str) -> bool:
+    """Whether the page draws a path of this kind on a log axis (penalty factors, norms; not rates, patiences)."""
+    axis = kinds.AXES.get(kinds.get(regularizer).axis)
+    return bool(axis) and axis.log and not axis.whole
 
 
 def standardized(controls: dict) -> bool:
@@ -87,33 +101,10 @@ def standardized(controls: dict) -> bool:
 
 
 def path(regularizer: str, strength: float) -> list[float]:
-    """The strengths a path trains: PATH_POINTS around ``strength`` (log-spaced over a factor of 10^1.5 either
-    side; dropout rates in steps of 0.05 within [0, 0.95); early stopping's patience in steps of sqrt(2)); none: one."""
-    half = PATH_POINTS // 2
-    steps = np.arange(-half, half + 1)
-    if regularizer == "none":
-        return [0.0]
-    if regularizer == "dropout":
-        return sorted({round(float(r), 4) for r in np.clip(strength + 0.05 * steps, 0.0, 0.9)})
-    if regularizer == "early_stopping":
-        return sorted({float(max(0, round(strength * 2 ** (k / 2)))) for k in steps})
-    return [float(f"{strength * 10 ** (k / 4):.4g}") for k in steps]
-
-
-def settings(regularizer: str, strength: float) -> dict:
-    """The ModelConfig settings of one model on a path."""
-    return {
-        "none": {},
-        "l1": {"kernel_regularizer": l1(strength)},
-        "l1_proximal": {"kernel_regularizer": l1(strength, method="proximal")},
-        "l2": {"kernel_regularizer": l2(strength)},
-        "elastic_net": {"kernel_regularizer": l1_l2(l1=strength, l2=strength)},
-        "group_lasso": {"kernel_regularizer": group_lasso(strength, groups="units")},
-        "dropout": {"dropout": strength},
-        "weight_decay": {"weight_decay": strength},
-        "max_norm": {"max_norm": strength},
-        "early_stopping": {"early_stopping": {"monitor": "val_data_loss", "patience": int(strength)}},
-    }[regularizer]
+    """The strengths a path trains: PATH_POINTS around ``strength`` on the kind's scale (reglab.kinds.Axis.around);
+    none: one."""
+    axis = kinds.get(regularizer).axis
+    return kinds.AXES[axis].around(strength, PATH_POINTS) if axis else [0.0]
 
 
 @dataclass(frozen=True)
@@ -131,16 +122,16 @@ class Plan:
 def plan(controls: dict, split) -> Plan:
     """The models of a checked request on ``split``; refuses a request over BUDGET, naming it."""
     c = controls
-    if c["regularizer"] == "early_stopping" and not len(split.y_val):
-        raise ReglabError("regularizer", "early_stopping", "another regularizer, or a validation_split above 0 "
-                          "(early stopping watches the validation loss)")
+    if kinds.get(c["regularizer"]).watches and not len(split.y_val):
+        raise ReglabError("regularizer", c["regularizer"], "another regularizer, or a validation_split above 0 "
+                          f"({kinds.get(c['regularizer']).label} watches the validation loss)")
     base = {"hidden": (c["width"],) * c["layers"], "activation": c["activation"], "optimizer": c["optimizer"],
             "learning_rate": c["learning_rate"], "batch_size": c["batch_size"], "epochs": c["epochs"]}
     strengths = path(c["regularizer"], c["strength"])
     middle = len(strengths) // 2  # the chosen strength first, then outwards: the page shows it soonest
     order = sorted(range(len(strengths)), key=lambda k: (abs(k - middle), k))
     models = [(f"{c['regularizer']} {strengths[k]:g} seed {seed}", strengths[k], seed,
-               ModelConfig(**base, **settings(c["regularizer"], strengths[k]), seed=seed))
+               ModelConfig(**base, **kinds.settings(c["regularizer"], strengths[k], c["l1_ratio"]), seed=seed))
               for seed in range(c["seeds"]) for k in order]
     n_out = 1 if split.dataset.n_classes == 2 else split.dataset.n_classes
     sizes = (split.X_train.shape[1], *base["hidden"], n_out)

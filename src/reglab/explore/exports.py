@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..config import ModelConfig
+from ..data.loaders import arguments
 
 ALWAYS = ("hidden", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "seed")
 
@@ -44,7 +45,7 @@ def _load(data) -> str:
     """The reglab call that loads ``data``."""
     if "path" in data.params:
         return f"reglab.data.read_csv({json.dumps(data.params['path'])}, label={json.dumps(data.params['label'])})"
-    args = "".join(f", {k}={_py(v)}" for k, v in data.params.items())
+    args = "".join(f", {k}={_py(v)}" for k, v in arguments(data).items())
     return f"reglab.data.load({json.dumps(data.name)}{args})"
 
 
@@ -71,7 +72,7 @@ def toml(config, data, validation_split, name="model", standardize=False) -> str
     """A spec for ``reglab run SPEC.toml``: the data and this one model, named after both."""
     kind = "csv" if "path" in data.params else data.name
     lines = [f"name = {json.dumps(study_name(data, name))}", "", "[data]", f"name = {json.dumps(kind)}"]
-    lines += [f"{k} = {_toml(v)}" for k, v in data.params.items()]
+    lines += [f"{k} = {_toml(v)}" for k, v in arguments(data).items()]
     lines += [f"validation_split = {validation_split:g}"] + (["standardize = true"] if standardize else [])
     lines += ["", "[[models]]", f"name = {json.dumps(name)}"]
     lines += [f"{k} = {_toml(v)}" for k, v in changed(config).items() if v is not None]

@@ -45,7 +45,8 @@ def load_data(controls, csv) -> datasets.Dataset:
         label = csv.get("label") or "label"
         return datasets.parse_csv(text.encode(), Path(Path(str(csv.get("name") or "upload.csv")).name), str(label))
     if name in table.GENERATED:
-        return datasets.load(name, n=controls["n"], noise=controls["noise"])
+        noisy = name in table.default_noise()
+        return datasets.load(name, n=controls["n"], **({"noise": controls["noise"]} if noisy else {}))
     return datasets.load(name)
 
 
@@ -66,6 +67,7 @@ def prepare(body) -> tuple:
     for name, s, seed, config in the_plan.models:
         by_seed.setdefault(seed, {})[s] = (name, config)
     scene = {"type": "scene", **payload.scene(split, plane), "controls": controls, "strengths": the_plan.strengths,
+             "log": table.log_scale(controls["regularizer"]),
              "models": [{"index": i, "strength": s, "seed": seed, "name": name}
                         for i, (name, s, seed, _) in enumerate(the_plan.models)],
              "seeds": sorted(by_seed),
@@ -161,7 +163,8 @@ def _bad(err: ReglabError) -> Response:
 async def control_table(request: Request) -> Response:
     return JSONResponse({"controls": {name: {"default": d, "kind": k, "allowed": a}
                                       for name, (d, k, a) in table.CONTROLS.items()},
-                         "generated": table.GENERATED, "noise": table.default_noise(), "budget": table.BUDGET})
+                         "regularizers": table.regularizers(), "generated": table.GENERATED,
+                         "noise": table.default_noise(), "budget": table.BUDGET})
 
 
 async def static(request: Request) -> Response:

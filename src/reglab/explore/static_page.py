@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import data as datasets
 from ..errors import ReglabError
 from ..files import write_atomic
-from . import STATIC, exports, payload
+from . import STATIC, controls, exports, payload
 
 MARK = "<!-- reglab explorer: a page reglab wrote; reglab may replace it -->"
 
@@ -63,6 +63,7 @@ def sweep_data(folder, split=None) -> dict:
                                             plane, len(here.y_val)))
             scene = {"type": "scene", **payload.scene(here, plane), "family": family,
                      "controls": {"regularizer": str(part["regularizer"].iloc[0])}, "strengths": strengths,
+                     "log": controls.log_scale(str(part["regularizer"].iloc[0])),
                      "seeds": sorted(shown), "models": [{"index": m["index"], "strength": m["strength"],
                                                          "seed": m["seed"]} for m in models],
                      "exports": {str(seed): [exports.all_three(runs[s].config, here.dataset, d["validation_split"],

@@ -28,11 +28,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import data as datasets
+from .. import kinds
 from ..config import ModelConfig
 from ..errors import plain
-from ..regularizers import group_lasso, l1, l1_l2, l2
 
-PENALTIES = ("none", "l1", "l1_proximal", "l2", "elasticnet", "group_lasso_inputs", "group_lasso_units")
+PENALTIES = kinds.PENALTIES  # the kinds that are a penalty on the hidden kernels; their aliases are taken too
 ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "linear", "gelu": "gelu"}
 
 
@@ -44,13 +44,8 @@ def from_sklearn_alpha(alpha_sklearn: float, batch_size: int, regression: bool =
 
 
 def kernel_regularizer(penalty, alpha, l1_ratio):
-    """The hidden kernels' regularizer of a ``penalty`` name (None for none or alpha 0)."""
-    if penalty == "none" or alpha == 0:
-        return None
-    return {"l1": lambda: l1(alpha), "l1_proximal": lambda: l1(alpha, method="proximal"), "l2": lambda: l2(alpha),
-            "elasticnet": lambda: l1_l2(l1=alpha * l1_ratio, l2=alpha * (1 - l1_ratio)),
-            "group_lasso_inputs": lambda: group_lasso(alpha, groups="inputs"),
-            "group_lasso_units": lambda: group_lasso(alpha, groups="units")}[penalty]()
+    """The hidden kernels' regularizer of a ``penalty`` kind (reglab.kinds) at ``alpha`` (None for none or 0)."""
+    return kinds.settings(penalty, alpha, l1_ratio).get("kernel_regularizer") if alpha else None
 
 
 def adaptive_factors(params) -> np.ndarray:
@@ -99,8 +94,8 @@ class _MLP(BaseEstimator):
     (fit goes on from the fitted weights with a new optimizer state, as scikit-learn's), ``random_state``.
     ``partial_fit`` runs one epoch over the rows it is given, its optimizer's state kept between calls. Not made:
     scikit-learn's stop once the training loss stops falling by ``tol`` (every epoch runs: a path compares models
-    trained equally long); a schedule with early stopping. reglab's: ``penalty`` (PENALTIES), ``alpha`` (see the
-    module's note), ``l1_ratio`` (elasticnet), ``adaptive`` (with group_lasso_inputs: the adaptive group lasso,
+    trained equally long); a schedule with early stopping. reglab's: ``penalty`` (PENALTIES, or an alias such as
+    ``elasticnet``), ``alpha`` (see the module's note), ``l1_ratio`` (elastic_net), ``adaptive`` (with group_lasso_inputs: the adaptive group lasso,
     each input's group weighed by ``adaptive_factors`` of an unpenalized model trained first on the same rows),
     ``dropout`` (a rate after every hidden layer), ``weight_decay`` (decoupled), ``max_norm`` (a cap on each unit's
     incoming weight norm).
@@ -118,7 +113,7 @@ class _MLP(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
-        "penalty": [StrOptions(set(PENALTIES))],
+        "penalty": [StrOptions(set(PENALTIES) | {a for a, name in kinds.ALIASES.items() if name in PENALTIES})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
         "adaptive": ["boolean"],

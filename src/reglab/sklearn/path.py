@@ -12,6 +12,8 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .. import kinds
+from ..executors import CHOICES
 from ..errors import plain
 from .estimators import _MLP, MLPClassifier, MLPRegressor, adaptive_factors, only
 
@@ -20,18 +22,20 @@ SINGLE_ONLY = ("alpha", "verbose", "warm_start", "learning_rate", "power_t", "ma
 EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spaced (glmnet's habit)
 
 
-def alpha_max(penalty, params, grads, factors=None) -> float:
+def alpha_max(penalty, params, grads, factors=None, l1_ratio=0.5) -> float:
     """The strength at which the hidden kernels' zero is where the data's pull at initialization stops (``params``
-    and ``grads``: the initial weights and the mean data loss's gradient there, per Dense layer): for the sparse
-    penalties the smallest one at which every weight (l1, l1_proximal, elasticnet) or every group of weights (group
-    lasso: an input's outgoing row, a unit's incoming column; with ``factors``, the first layer's input groups
-    weighed by them) would stay at zero; for l2 (and none), the one whose pull 2 * alpha * ||W|| equals the data's
-    ||grad W||."""
+    and ``grads``: the initial weights and the mean data loss's gradient there, per Dense layer), by the kind's rule
+    (reglab.kinds): for the sparse penalties the smallest one at which every weight (l1, l1_proximal; elastic_net
+    through its L1 share ``l1_ratio``) or every group of weights (group lasso: an input's outgoing row, a unit's
+    incoming column; with ``factors``, the first layer's input groups weighed by them) would stay at zero; for l2
+    (and none), the one whose pull 2 * alpha * ||W|| equals the data's ||grad W||."""
+    kind = kinds.get(penalty, "penalty", penalties_only=True)
+    share = l1_ratio if kind.ratio else 1.0  # the L1 part's share of alpha
     hidden = [np.asarray(g["kernel"], np.float64) for g in grads[:-1]] or [np.asarray(grads[0]["kernel"])]
-    if penalty in ("l1", "l1_proximal", "elasticnet"):
-        return float(max(np.abs(g).max() for g in hidden))
-    if penalty.startswith("group_lasso"):
-        axis = 1 if penalty == "group_lasso_inputs" else 0
+    if kind.alpha_max == "l1" and share > 0:
+        return float(max(np.abs(g).max() for g in hidden)) / share
+    if kind.alpha_max.startswith("group"):
+        axis = 1 if kind.alpha_max == "group_inputs" else 0
         pulls = [np.linalg.norm(g, axis=axis) for g in hidden]
         if factors is not None:  # a group of factor 0 is never held at zero: it sets no bound
             f = np.asarray(factors, np.float64)
@@ -55,7 +59,8 @@ class _Path:
     on all rows for the refit and ``alpha_max``): inputs that matter only with others, which the data's pull at
     initialization cannot see, are then priced by what a trained network makes of them. With ``refit``, the chosen
     alpha is trained on all the data (with ``relax``: then again, unpenalized, on the inputs it kept; the weights of
-    the others are zero).
+    the others are zero). ``executor``: where the path's models train (``reglab.executors``: threads, vectorized,
+    ray; auto picks threads on a CPU), as a sweep's do.
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
     n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_``
@@ -72,6 +77,7 @@ class _Path:
         "refit": ["boolean"],
         "relax": ["boolean"],
         "selection": [StrOptions({"best", "1se"})],
+        "executor": [StrOptions(set(CHOICES))],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, alphas=16, cv=5, scoring=None, refit=True,
@@ -79,7 +85,7 @@ class _Path:
                  batch_size="auto",
                  learning_rate_init=0.001, max_iter=200, momentum=0.9, dropout=0.0, weight_decay=0.0, max_norm=None,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None,
-                 shuffle=True, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+                 shuffle=True, beta_1=0.9, beta_2=0.999, epsilon=1e-7, executor="auto"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alphas = alphas
@@ -108,6 +114,7 @@ class _Path:
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.executor = executor
 
     def _alpha_grid(self, dataset, seed, rows, weights, factors) -> np.ndarray:
         if isinstance(self.alphas, numbers.Integral):
@@ -115,7 +122,7 @@ class _Path:
 
             params, grads = initial_gradient(self._config(rows, seed, 0.0), self._split(dataset, seed,
                                                                                       weights=weights))
-            top = alpha_max(self.penalty, params, grads, factors)
+            top = alpha_max(self.penalty, params, grads, factors, self.l1_ratio)
             self.alpha_max_ = top
             return np.geomspace(top, top * EPS, self.alphas)
         self.alpha_max_ = None  # given, not measured
@@ -128,7 +135,14 @@ class _Path:
     def fit(self, X, y, sample_weight=None):
         """Cross-validate every alpha, then (with ``refit``) train the chosen one on all of X, y; returns self.
         With ``sample_weight``, each fold trains on its rows' weights and is scored with its test rows' weights (as
-        ``LogisticRegressionCV`` does)."""
+        ``LogisticRegressionCV`` does). The path's models train on ``executor`` (a Ray cluster: the one this process
+        joined with ``ray.init``, else a local runtime for the fit); the refit here."""
+        from ..engine.runner import connected
+
+        with connected(self.executor):
+            return self._fit_path(X, y, sample_weight)
+
+    def _fit_path(self, X, y, sample_weight):
         from ..engine.runner import Job
 
         X, targets, seed = self._data(X, y)
@@ -187,7 +201,7 @@ class _Path:
 
         jobs = [Job(self._config(rows, seed, 0.0), split, k, figures=False) for k, split in enumerate(splits)]
         jobs.append(Job(*self._whole(X, targets, seed, 0.0, weights=weights), "all"))
-        found = {job.tag: adaptive_factors(trained.params) for job, trained in run(jobs)}
+        found = {job.tag: adaptive_factors(trained.params) for job, trained in run(jobs, self.executor)}
         return [found[k] for k in range(len(splits))], found["all"]
 
     def _fold_models(self, jobs, dataset, alphas, support=None, ahead=()):
@@ -198,7 +212,7 @@ class _Path:
         from ..results import Run
 
         shared = {name: getattr(self, name) for name in _MLP._parameter_constraints if name not in SINGLE_ONLY}
-        for job, trained in run(jobs, ahead=ahead):
+        for job, trained in run(jobs, self.executor, ahead=ahead):
             i, k = job.tag
             model = self._single(**shared, alpha=alphas[i])
             model.n_features_in_ = self.n_features_in_

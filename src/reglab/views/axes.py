@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from .paths import _x_axis, best_rows
+from .paths import _x_axis, best_rows, strength_word
 from .style import grid, log_x, log_y
 
 LINE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -97,7 +97,7 @@ def plot_best_by_axis(frame, names):
                 ax.set_xticks(range(len(values)), [label("", v).strip() for v in values])
             log_y(ax)
             ax.set_xlabel(name)
-            ax.set_ylabel("best λ" if family != "dropout" else "best rate")
+            ax.set_ylabel(f"best {strength_word(frame[frame['family'] == family]['regularizer'].iloc[0])}")
             ax.set_title(f"{family}: best strength against {name}", fontsize=10)
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:

@@ -4,21 +4,10 @@ models it needs (a plain model, L1, proximal L1, L2; a lambda path for underfitt
 
 import numpy as np
 
+from .. import kinds
 from .paths import plot_boundary_path, plot_path, plot_sparsity_path
 from .sparsity import plot_kernel_and_bias_norms, plot_magnitude_histogram, plot_weight_matrices
 from .style import png_bytes
-
-
-def _kind(run):
-    c = run.config
-    regs = [r for r in c.kernel_regularizers() if r is not None]
-    if not regs and not any(c.dropout_rates()) and not c.weight_decay and c.max_norm is None:
-        return "plain"
-    if len(regs) and all(r.l1 and not r.l2 and not r.group for r in regs):
-        return "l1_proximal" if regs[0].proximal else "l1"
-    if len(regs) and all(r.l2 and not r.l1 and not r.group for r in regs):
-        return "l2"
-    return "other"
 
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD"}  # as Keras spells them
@@ -49,8 +38,8 @@ def run_claims(runs) -> tuple[list[dict], list[dict]]:
     L1 zeros, L2 shrinks, a large lambda underfits (``path_claim``), biases are left alone."""
     by_kind = {}
     for run in runs:
-        by_kind.setdefault(_kind(run), run)
-    plain, lasso, prox, ridge = (by_kind.get(k) for k in ("plain", "l1", "l1_proximal", "l2"))
+        by_kind.setdefault(kinds.kind_of(run.config), run)
+    plain, lasso, prox, ridge = (by_kind.get(k) for k in ("none", "l1", "l1_proximal", "l2"))
     compared = [r for r in (plain, lasso, prox, ridge) if r is not None]
     out = []
     zero_share = lambda run: float(np.mean(_hidden(run) == 0))  # noqa: E731

@@ -3,6 +3,7 @@
 
 import numpy as np
 
+from .. import kinds
 from .style import TRAIN_COLOR, VAL_COLOR, grid, log_x, log_y
 
 DIVERGED_COLOR = "#c0392b"
@@ -14,7 +15,7 @@ def best_rows(frame, by=()) -> list[dict]:
     loss over seeds, and its figures."""
     rows = []
     for key, part in frame.groupby(["family", *by], sort=False):
-        kind, at = key[0], dict(zip(by, key[1:]))
+        kind, at = key[0], {n: v.item() if isinstance(v, np.generic) else v for n, v in zip(by, key[1:])}
         ok = part[~part["diverged"]]
         if ok.empty:
             rows.append({"family": kind, **at, "strength": float("nan"), "seeds": 0,
@@ -42,9 +43,17 @@ def _band(ax, part, column, color, label):
     ax.fill_between(stats.index, stats["min"], stats["max"], color=color, alpha=0.2, lw=0)
 
 
+def strength_word(kind) -> str:
+    """What a kind's strength is called on an axis: λ, or the name of its scale (rate, norm, patience)."""
+    axis = kinds.get(kind).axis
+    return "λ" if axis in ("lambdas", None) else axis.removesuffix("s")
+
+
 def _x_axis(ax, kind, strengths):
-    if kind == "dropout":
-        ax.set_xlabel("dropout rate")
+    kind = kinds.get(kind)
+    axis = kinds.AXES[kind.axis] if kind.axis else None
+    if axis and (not axis.log or axis.whole):  # rates and patiences: a plain axis
+        ax.set_xlabel(f"{kind.label}: {axis.name.removesuffix('s')}")
         return
     positive = strengths[strengths > 0]
     if len(positive) == len(strengths):
@@ -54,7 +63,8 @@ def _x_axis(ax, kind, strengths):
     elif len(positive):
         ax.set_xscale("symlog", linthresh=positive.min())
     keras = "λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)"
-    ax.set_xlabel("λ (l1_l2, split by l1_ratio)" if kind == "l1_l2" else keras)
+    ax.set_xlabel("λ (l1 = l1_ratio·λ, l2 = (1 − l1_ratio)·λ)" if kind.ratio else
+                  f"{kind.label}: {axis.name.removesuffix('s')}" if axis and axis.name != "lambdas" else keras)
 
 
 def _mark_diverged(ax, part):

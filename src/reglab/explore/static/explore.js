@@ -6,10 +6,10 @@
 const GROUPS = {
   data: ["data", "noise", "n", "validation_split", "standardize"], network: ["layers", "width", "activation"],
   training: ["optimizer", "learning_rate", "batch_size", "epochs"],
-  regularization: ["regularizer", "strength", "seeds"],
+  regularization: ["regularizer", "strength", "l1_ratio", "seeds"],
 };
 const LABELS = {validation_split: "validation split", learning_rate: "learning rate", batch_size: "batch size",
-                strength: "λ / rate", n: "samples"};
+                strength: "λ / rate", l1_ratio: "L1 ratio", n: "samples"};
 const CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6c757d", "#f4a261", "#264653",
                       "#a3b18a", "#bc4749"];
 const TRAIN = "#1f77b4", VAL = "#ff7f0e", PENALTY = "#555";
@@ -38,7 +38,12 @@ function buildControls(table) {
       let input;
       if (spec.kind === "choice") {
         input = document.createElement("select");
-        for (const option of spec.allowed) input.add(new Option(option.replace("_", " "), option));
+        const kinds = name === "regularizer" ? table.regularizers : {};  // the server's labels of its kinds
+        for (const option of spec.allowed) {
+          const item = new Option(kinds[option] ? kinds[option].label : option.replace("_", " "), option);
+          if (kinds[option]) item.title = kinds[option].help;
+          input.add(item);
+        }
       } else {
         input = document.createElement("input");
         input.type = "number";
@@ -69,16 +74,20 @@ function showControls(values) {
   }
   if (!state.table) return;  // a saved page has no controls
   const generated = state.table.generated.includes(values.data);
-  $("c-noise").disabled = $("c-n").disabled = !generated;
+  $("c-n").disabled = !generated;
+  $("c-noise").disabled = !(values.data in state.table.noise);  // a generator without noise has none to set
+  $("c-l1_ratio").disabled = !state.table.regularizers[values.regularizer].ratio;
 }
 
 function controlChanged(name) {
   const values = readControls();
-  if (name === "data" && state.table.generated.includes(values.data)) {
+  if (name === "data" && values.data in state.table.noise) {
     values.noise = state.table.noise[values.data];  // each generator's own default noise
   }
-  if (name === "regularizer") values.strength = {dropout: 0.2, max_norm: 3, early_stopping: 20}[values.regularizer]
-    || (["dropout", "max_norm", "early_stopping"].includes(state.controls.regularizer) ? 0.001 : values.strength);
+  if (name === "regularizer") {  // a strength stays where the new kind's scale is the old one's, else its default
+    const kinds = state.table.regularizers, now = kinds[values.regularizer], before = kinds[state.controls.regularizer];
+    if (now.scale && (!before || before.scale !== now.scale)) values.strength = now.default;
+  }
   if (name === "data" && values.data !== "csv") state.csv = null;
   if (values.data === "csv" && !state.csv) {
     status("choose a CSV file (a header row, numeric inputs and a column named label)", false);
@@ -545,7 +554,7 @@ function drawPath() {
   const canvas = $("path"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
   ctx.clearRect(0, 0, W, H);
   const strengths = state.scene.strengths;
-  const linear = ["dropout", "early_stopping"].includes(state.scene.controls.regularizer) || strengths.length < 2;
+  const linear = !state.scene.log || strengths.length < 2;
   const mean = (s, pick) => {
     const values = state.models.filter((m) => m && m.strength === s).map(pick)
       .filter((v) => v !== null && v !== undefined);
