@@ -459,18 +459,25 @@ def test_a_new_process_reuses_the_traced_program_and_gets_the_same_numbers(tmp_p
     np.testing.assert_array_equal(run("no-tracing", "fourth"), first)
 
 
-def test_an_edited_engine_does_not_reuse_programs_traced_before(monkeypatch, seed_split):
+def test_an_edited_engine_does_not_reuse_programs_traced_before(monkeypatch, seed_split, tmp_path):
+    import shutil
+
     from reglab.engine import exported
 
     prog, hparams = program.plan(ModelConfig(hidden=(8,), epochs=5), seed_split)
     s = seed_split
     args = (hparams, {"X_train": s.X_train, "y_train": s.y_train, "X_val": s.X_val, "y_val": s.y_val})
-    paths = []
-    for source in ("engine as shipped", "engine edited"):
-        monkeypatch.setattr(exported, "_source_digest", lambda source=source: source)
-        paths.append(exported._path("one", prog, args))
-    assert paths[0] != paths[1]
-    assert exported._path("vectorized", prog, args) != paths[1]
+    paths = {}
+    for copy in ("shipped", "copied", "edited"):  # the engine's own files, one copy edited as a developer would
+        shutil.copytree(exported.ENGINE, tmp_path / copy, ignore=shutil.ignore_patterns("__pycache__"))
+        if copy == "edited":
+            source = tmp_path / copy / "chain.py"
+            source.write_text(source.read_text().replace("return", "return  ", 1))
+        monkeypatch.setattr(exported, "ENGINE", tmp_path / copy)
+        paths[copy] = exported._path("one", prog, args)
+    assert paths["shipped"] == paths["copied"]  # the same source, wherever it lies: the same program
+    assert paths["edited"] != paths["shipped"]
+    assert exported._path("vectorized", prog, args) != paths["edited"]
 
 
 def test_a_batch_larger_than_the_training_set_is_one_batch_of_all_of_it(seed_split):

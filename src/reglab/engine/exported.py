@@ -18,13 +18,14 @@ import optax
 
 from ..cache import cache_dir, put
 
+ENGINE = Path(__file__).parent  # the source a traced program is made of
+
 
 @cache
-def _source_digest() -> str:
-    """A digest of the engine's own source files (everything a traced program is made of)."""
-    here = Path(__file__).parent
+def _source_digest(folder: Path) -> str:
+    """A digest of the Python files in ``folder`` (their names and bytes)."""
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")):
+    for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -32,7 +33,7 @@ def _source_digest() -> str:
 def _path(kind, program, args) -> Path:
     shapes = [(a.shape, str(a.dtype)) for a in jax.tree.leaves(args)]
     ident = repr((kind, program, jax.tree.structure(args), shapes, jax.__version__, jaxlib.__version__,
-                  optax.__version__, jax.default_backend(), _source_digest()))
+                  optax.__version__, jax.default_backend(), _source_digest(ENGINE)))
     return cache_dir("programs") / f"{hashlib.sha256(ident.encode()).hexdigest()[:32]}.jaxexport"
 
 
