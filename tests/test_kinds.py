@@ -224,3 +224,10 @@ def same(a, b) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-5)
     return a == b
+
+
+def test_the_runner_implements_every_executor_the_faces_offer():
+    from reglab.engine import runner
+    from reglab.executors import CHOICES, EXECUTORS
+
+    assert set(runner.EXECUTORS) == set(EXECUTORS) and CHOICES == ("auto", *EXECUTORS)

@@ -206,3 +206,19 @@ def test_ray_workers_report_their_models_epochs_and_a_cancel_stops_them(ray_home
         assert epochs == sorted(epochs)
     assert sorted(tag for _, tag, _, cut in reports if cut) == [0, 1]  # each once, at the end
     assert all(cut for *_, cut in reports[-2:])
+
+
+def test_a_cross_validated_path_on_a_local_ray_runtime_scores_as_on_threads(ray_home):
+    """The CV estimators take a sweep's executors: on Ray, each alpha x fold model is the one threads train."""
+    import numpy as np
+
+    from reglab.sklearn import MLPClassifierCV
+
+    moons = data.moons(n=80)
+    common = {"hidden_layer_sizes": (8,), "alphas": [1e-4, 1e-2], "cv": 2, "max_iter": 20,
+              "learning_rate_init": 0.01, "random_state": 0}
+    on_ray = MLPClassifierCV(**common, executor="ray").fit(moons.X, moons.y)
+    on_threads = MLPClassifierCV(**common, executor="threads").fit(moons.X, moons.y)
+    np.testing.assert_array_equal(on_ray.scores_, on_threads.scores_)
+    np.testing.assert_array_equal(on_ray.train_scores_, on_threads.train_scores_)
+    assert on_ray.alpha_ == on_threads.alpha_

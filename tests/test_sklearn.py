@@ -447,3 +447,18 @@ def test_after_a_first_fit_other_max_iter_rows_or_validation_fraction_compile_no
     MLPClassifier(**settings).fit(X[:333], y[:333])
     MLPClassifier(**{**settings, "validation_fraction": 0.25}).fit(X, y)
     assert _COMPILED.compiles == before
+
+
+def test_a_cross_validated_path_takes_the_vectorized_executor():
+    """``executor="vectorized"`` trains the alpha x fold models in vmap-ed batches: batched sums may round in
+    another order, so scores may differ by one test row (1/40 here) from the threads executor's."""
+    from reglab import data as datasets
+
+    moons = datasets.moons(n=80)
+    common = {"hidden_layer_sizes": (8,), "alphas": [1e-4, 1e-2], "cv": 2, "max_iter": 20,
+              "learning_rate_init": 0.01, "random_state": 0}
+    vectorized = MLPClassifierCV(**common, executor="vectorized").fit(moons.X, moons.y)
+    threads = MLPClassifierCV(**common, executor="threads").fit(moons.X, moons.y)
+    np.testing.assert_allclose(vectorized.scores_, threads.scores_, atol=1 / 40 + 1e-9)
+    with pytest.raises(ValueError, match="executor"):
+        MLPClassifierCV(**common, executor="gpu").fit(moons.X, moons.y)
