@@ -1,3 +1,4 @@
+import inspect
 import os
 import shutil
 import tempfile
@@ -14,6 +15,24 @@ _CACHE = os.environ["REGLAB_CACHE_DIR"] if _WORKER else tempfile.mkdtemp(prefix=
 os.environ["REGLAB_CACHE_DIR"] = _CACHE
 
 from reglab import data  # noqa: E402
+
+
+BROWSER = {"page", "context", "browser"}  # pytest-playwright's fixtures
+
+
+def pytest_collection_modifyitems(items):
+    """The slow tier, which ``pytest -m "not slow"`` leaves out for the edit-test loop: a test that opens a browser,
+    starts a Ray runtime or a process (itself, or through a helper of its module), or is marked slow (a long run)."""
+    spawning = {}
+    for item in items:
+        module = item.module
+        if module not in spawning:
+            spawning[module] = {name for name, f in vars(module).items() if inspect.isfunction(f)
+                                and f.__module__ == module.__name__ and "subprocess." in inspect.getsource(f)}
+        source = inspect.getsource(item.function)
+        if BROWSER & set(item.fixturenames) or item.get_closest_marker("xdist_group") or "subprocess." in source \
+                or any(f"{name}(" in source for name in spawning[module]):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionfinish(session, exitstatus):
