@@ -17,8 +17,8 @@ import numpy as np  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 
 from reglab import data  # noqa: E402
-from reglab.config import ModelConfig  # noqa: E402
 from reglab.engine import runner  # noqa: E402
+from reglab.vocabulary.config import ModelConfig  # noqa: E402
 
 
 def main():

@@ -1,10 +1,10 @@
 """A cross-validated λ path on breast_cancer, reglab against scikit-learn, measured in the same run through
-``reglab.tabular`` (the sides ``reglab demo tabular`` compares) at issue 12's size: a ``StandardScaler`` + 128 x 128
-MLP pipeline, Adam(0.001), batch 32, 200 epochs (scikit-learn with ``tol=0`` and no early stop, so both run every
-epoch), 16 alphas from 1e-5 to 10 (scikit-learn's convention; reglab trains the equal ones) x the same 5 stratified
-folds; scikit-learn runs ``GridSearchCV(n_jobs=2)``, reglab one ``MLPClassifierCV``. The sides alternate which
-goes first from round to round (the machine's speed drifts, and slows under a minute of full load); prints each
-round's wall seconds and ratio, the median ratio, the chosen alphas and the cross-validated accuracies.
+``reglab.sklearn.versus_gridsearch`` (the sides ``reglab demo tabular`` compares) at issue 12's size: a
+``StandardScaler`` + 128 x 128 MLP pipeline, Adam(0.001), batch 32, 200 epochs (scikit-learn with ``tol=0`` and no early
+stop, so both run every epoch), 16 alphas from 1e-5 to 10 (scikit-learn's convention; reglab trains the equal ones) x
+the same 5 stratified folds; scikit-learn runs ``GridSearchCV(n_jobs=2)``, reglab one ``MLPClassifierCV``. The sides
+alternate which goes first from round to round (the machine's speed drifts, and slows under a minute of full load);
+prints each round's wall seconds and ratio, the median ratio, the chosen alphas and the cross-validated accuracies.
 
     python benchmarks/cv_path.py [--rounds 2] [--alphas 16] [--epochs 200]
 """
@@ -14,7 +14,7 @@ import statistics
 
 import numpy as np
 
-from reglab.tabular import grid_search, path
+from reglab.sklearn.versus_gridsearch import grid_search, path
 
 
 def main():

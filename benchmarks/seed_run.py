@@ -20,8 +20,8 @@ import jax  # noqa: E402
 from _common import matmul_gflops, model_flops  # noqa: E402
 
 from reglab import data  # noqa: E402
-from reglab.config import ModelConfig  # noqa: E402
 from reglab.engine.runner import train_one  # noqa: E402
+from reglab.vocabulary.config import ModelConfig  # noqa: E402
 
 
 def demo_seconds(cache_dir):

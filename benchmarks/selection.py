@@ -10,7 +10,6 @@ the inputs the refit keeps, recall and precision of the informative ones, and th
 import argparse
 import time
 
-import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 

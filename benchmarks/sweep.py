@@ -17,12 +17,12 @@ import resource
 import time
 
 import jax
-
 from _common import matmul_gflops, model_flops
+
 from reglab import data
-from reglab.config import ModelConfig
 from reglab.engine.runner import Job, run, train_one
-from reglab.regularizers import l1, l2
+from reglab.vocabulary.config import ModelConfig
+from reglab.vocabulary.regularizers import l1, l2
 
 
 def configs(n):

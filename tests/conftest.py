@@ -16,7 +16,6 @@ os.environ["REGLAB_CACHE_DIR"] = _CACHE
 
 from reglab import data  # noqa: E402
 
-
 BROWSER = {"page", "context", "browser"}  # pytest-playwright's fixtures
 
 

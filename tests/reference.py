@@ -7,7 +7,6 @@ takes as inputs.
 
 import numpy as np
 
-
 ACTIVATIONS = {  # f(a), and f'(a) from a and h = f(a); relu's derivative at 0 is 0, as TensorFlow's and JAX's
     "tanh": (np.tanh, lambda a, h: 1 - h * h),
     "relu": (lambda a: np.maximum(a, 0.0), lambda a, h: (a > 0).astype(a.dtype)),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import reglab
-from reglab.config import ModelConfig
 from reglab.results import Run, boundary
+from reglab.vocabulary.config import ModelConfig
 
 
 def _linear(kernel, bias):
@@ -28,6 +28,7 @@ def test_boundary_length_of_a_straight_line_is_its_chord_in_the_window(kernel, b
         assert measured["boundary_length"] == pytest.approx(length, rel=1e-4) and measured["boundary_pieces"] == 1
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_the_boundary_gets_shorter_as_l1_l2_and_dropout_grow_over_three_seeds(tmp_path):
     result = reglab.sweep("moons", regularizers=["l1", "l2", "dropout"], lambdas=[1e-4, 1e-2, 0.3],
                           rates=[0.2, 0.5, 0.8], seeds=3, learning_rate=0.01, epochs=2000, out=tmp_path / "s",

@@ -126,7 +126,7 @@ def test_bad_flags_are_one_line_and_exit_2(tmp_path, args, says):
 
 
 def test_built_in_specs_print_by_name_and_a_missing_spec_names_them(tmp_path):
-    from reglab import spec
+    from reglab.studies import spec
 
     done = reglab("spec", "seed")
     assert done.returncode == 0 and done.stdout == spec.builtin("seed").read_text()

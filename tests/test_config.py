@@ -5,8 +5,10 @@ import math
 import pytest
 
 import reglab
-from reglab import ReglabError, regularizers, spec
-from reglab.config import ModelConfig
+from reglab import ReglabError
+from reglab.studies import spec
+from reglab.vocabulary import regularizers
+from reglab.vocabulary.config import ModelConfig
 
 
 def test_keras_names_and_defaults():

@@ -8,10 +8,10 @@ import pytest
 
 import reglab
 from reglab import data
-from reglab.config import ModelConfig
 from reglab.engine import chain, mlp, penalties, program
 from reglab.engine.runner import Job, train_one
-from reglab.regularizers import l1, l1_l2, l2
+from reglab.vocabulary.config import ModelConfig
+from reglab.vocabulary.regularizers import l1, l1_l2, l2
 
 from . import reference
 
@@ -237,6 +237,7 @@ def test_one_batch_larger_than_the_data_is_all_of_it_in_one_program_for_every_si
     assert_matches_keras(train_one(config, s), s, shuffled(72, 4), batch_size=72)
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_the_lectures_network_at_48_epoch_counts_sizes_and_splits_compiles_at_most_two_programs_and_matches_keras(
         fresh_programs):
     """The lecture's network (2-128-128-1, relu, Adam(0.01), l1(0.001), batches of 32) at epochs {100, 700, 2000,
@@ -436,7 +437,7 @@ def test_a_new_process_reuses_the_traced_program_and_gets_the_same_numbers(tmp_p
     code = (
         "import sys, numpy as np\n"
         "from reglab import data\n"
-        "from reglab.config import ModelConfig\n"
+        "from reglab.vocabulary.config import ModelConfig\n"
         "from reglab.engine import runner\n"
         "if sys.argv[1] == 'no-tracing':\n"
         "    runner._COMPILED._jitted['one'] = None  # tracing would fail: the program must come from the cache\n"

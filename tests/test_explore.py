@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 import reglab
-from reglab import data, kinds
-from reglab.config import ModelConfig
+from reglab import data
+from reglab.studies import spec
+from reglab.vocabulary import kinds
+from reglab.vocabulary.config import MAX_EPOCHS, ModelConfig
 
 CURRENT = """() => { const s = window.reglab.state;
   return s.scene && s.models.find(m => m && m.seed === 0 && m.strength === s.scene.strengths[s.lam]) || null; }"""
@@ -179,7 +181,7 @@ def test_the_exports_reproduce_the_model(page, explore_url, tmp_path):
     final = eval(done.stdout.strip(), {"nan": float("nan")})  # a dict of floats
     assert final["val_data_loss"] == pytest.approx(shown["final"]["val_data_loss"], rel=1e-6)
     (tmp_path / "model.toml").write_text(texts["toml"])
-    study = reglab.spec.read(tmp_path / "model.toml")
+    study = spec.read(tmp_path / "model.toml")
     assert study.models[0][1] == ModelConfig(hidden=(16, 16), learning_rate=0.01, epochs=150,
                                              kernel_regularizer=reglab.l1(0.01))
     assert texts["keras"] == (EXPECTED / "keras_l1.py").read_text()
@@ -269,9 +271,9 @@ def test_the_views_say_what_they_count_and_wide_layers_are_not_bars(page, explor
     switches = sum(a != b for a, b in zip(column, column[1:]))
     assert switches > 100  # dark ticks and light gaps alternate down the column
     table = json.loads(urllib.request.urlopen(explore_url + "api/controls").read())
-    assert table["controls"]["epochs"]["allowed"] == [1, reglab.config.MAX_EPOCHS]
+    assert table["controls"]["epochs"]["allowed"] == [1, MAX_EPOCHS]
     with pytest.raises(reglab.ReglabError, match=r"^epochs: got 100001; allowed: an integer in \[1, 100,000\]$"):
-        reglab.ModelConfig(epochs=reglab.config.MAX_EPOCHS + 1)
+        reglab.ModelConfig(epochs=MAX_EPOCHS + 1)
 
 
 def test_a_saved_page_never_replaces_a_file_reglab_did_not_write(tmp_path):

@@ -9,8 +9,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from reglab import api, kinds, spec
+from reglab import api
 from reglab.explore import controls, server
+from reglab.studies import spec
+from reglab.vocabulary import kinds
 
 # A small network and few epochs: the report's figures and claims are what this walk checks, not the training.
 SMALL = {"epochs": 3, "layers": 1, "width": 8}
@@ -35,6 +37,7 @@ def long_named_csv(folder):
     return {"name": "measurements.csv", "text": text, "label": "label"}
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 @pytest.mark.parametrize("data", controls.CONTROLS["data"][2])
 def test_every_exported_spec_of_every_data_set_and_regularizer_runs(data, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # reglab run's default folder, reglab-out/<name>, lands here

@@ -1,5 +1,5 @@
-"""One vocabulary: every regularizer kind of ``reglab.kinds`` trains through every face that offers it, and each
-face makes the same ModelConfig of a kind and strength: a sweep from the command line, a spec file, the page's
+"""One vocabulary: every regularizer kind of ``reglab.vocabulary.kinds`` trains through every face that offers it,
+and each face makes the same ModelConfig of a kind and strength: a sweep from the command line, a spec file, the page's
 ``/api/train``, scikit-learn's ``penalty``; and the page's Python, TOML and Keras exports read back to the model they
 export."""
 
@@ -15,12 +15,14 @@ import urllib.request
 import numpy as np
 import pytest
 
-from reglab import data, kinds, spec
-from reglab.config import ModelConfig
+from reglab import data
 from reglab.explore import controls
-from reglab.grid import Grid
 from reglab.results.store import SweepStore
-from reglab.sweeps import run_grid
+from reglab.studies import spec
+from reglab.studies.sweep_grid import Grid
+from reglab.studies.sweeps import run_grid
+from reglab.vocabulary import kinds
+from reglab.vocabulary.config import ModelConfig
 
 TINY = {"hidden": (4,), "epochs": 3, "learning_rate": 0.01}
 RATIO = 0.25  # elastic net's l1_ratio: not the default, so a face that ignores it shows
@@ -228,6 +230,6 @@ def same(a, b) -> bool:
 
 def test_the_runner_implements_every_executor_the_faces_offer():
     from reglab.engine import runner
-    from reglab.executors import CHOICES, EXECUTORS
+    from reglab.vocabulary.executors import CHOICES, EXECUTORS
 
     assert set(runner.EXECUTORS) == set(EXECUTORS) and CHOICES == ("auto", *EXECUTORS)

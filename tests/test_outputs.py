@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from reglab.errors import ReglabError
+from reglab.vocabulary.errors import ReglabError
 
 TINY = '[defaults]\nhidden = [4]\nepochs = 2\n[[models]]\nname = "plain"\n'
 SLOW_SWEEP = ('[defaults]\nhidden = [64, 64]\nepochs = 4000\n'
@@ -64,7 +64,8 @@ def test_a_users_file_inside_a_folder_reglab_wrote_stops_the_rerun_and_stays(tmp
 
 
 def test_a_file_put_in_the_folder_while_the_study_trains_is_kept(tmp_path, monkeypatch):
-    from reglab import api, spec as specs
+    from reglab import api
+    from reglab.studies import spec as specs
     from reglab.views import study_report
 
     study = specs.parse({"defaults": {"hidden": [4], "epochs": 2}, "models": [{"name": "plain"}]})

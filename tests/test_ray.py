@@ -183,8 +183,8 @@ def test_ray_workers_report_their_models_epochs_and_a_cancel_stops_them(ray_home
     """On a local Ray runtime, two 20,000-epoch models tell their epochs as their chunks end (through an actor,
     taken every quarter second); a second after the first word the run is cancelled: both are reported cancelled,
     neither comes out of the loop. Bounds are generous (a cold worker compiles first; a loaded machine)."""
-    from reglab.config import ModelConfig
     from reglab.engine.runner import Job, connected, run
+    from reglab.vocabulary.config import ModelConfig
 
     cancel, reports, lock = threading.Event(), [], threading.Lock()
 

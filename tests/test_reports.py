@@ -26,6 +26,7 @@ def run_cli(*args):
     return " ".join(done.output.strip().rsplit("\n", 1)[0].split())
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_the_features_studys_report_speaks_of_sgd_its_first_layer_and_no_boundary(tmp_path):
     printed = run_cli("run", "features", "--epochs", "3", "--out", str(tmp_path / "f"))
     text = words(tmp_path / "f" / "report.html")
@@ -35,6 +36,7 @@ def test_the_features_studys_report_speaks_of_sgd_its_first_layer_and_no_boundar
     assert "boundary" not in printed.lower() and "zeros: share of kernel weights at exactly 0" in printed
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_the_seed_studys_report_speaks_of_adam_its_second_hidden_layer_and_its_boundary(tmp_path):
     printed = run_cli("run", "seed", "--epochs", "3", "--out", str(tmp_path / "s"))
     text = words(tmp_path / "s" / "report.html")

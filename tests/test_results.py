@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 
 import reglab
 from reglab import ReglabError, data
-from reglab.config import ModelConfig
 from reglab.results import Run, layer_stats
+from reglab.vocabulary.config import ModelConfig
 
 
 def _run(params=None, epochs=3):
@@ -86,12 +86,12 @@ def _texts_outside_or_overlapping(fig):
     """The texts a PNG of ``fig`` shows that leave the canvas or read smaller than 8 pt where the report shows the
     figure, tick and axis labels that run into another panel or its labels, and legends that cover data."""
     import re
-
-    from reglab.views.report import CSS
     from unittest import mock
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
+
+    from reglab.views.report import CSS
 
     drawn, draw = [], Text.draw
 
@@ -164,9 +164,12 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
     wide = reglab.Run("wide", ModelConfig(hidden=(4,)), runs[0].recorded, [
         {"kernel": rng.normal(size=(12, 4)).astype(np.float32), "bias": np.zeros(4, np.float32)},
         {"kernel": rng.normal(size=(4, 1)).astype(np.float32), "bias": np.zeros(1, np.float32)}])
-    from reglab.views.sparsity import (plot_input_norms, plot_kernel_and_bias_norms, plot_magnitude_histogram,
-                                       plot_weight_matrices)
-
+    from reglab.views.sparsity import (
+        plot_input_norms,
+        plot_kernel_and_bias_norms,
+        plot_magnitude_histogram,
+        plot_weight_matrices,
+    )
     from reglab.views.sweep_report import plot_thumbnails
 
     figures = {"regions": reglab.plot.decision_regions(runs * 3 + [runs[0]], split),
@@ -177,7 +180,7 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
                "inputs": plot_input_norms([wide, wide], [f"mean concave points {i}" for i in range(12)])}
     import pandas as pd
 
-    from reglab.views.paths import plot_boundary_path, plot_path, plot_sparsity_path
+    from reglab.views.lambda_paths import plot_boundary_path, plot_path, plot_sparsity_path
 
     frame = pd.DataFrame([{"family": kind, "regularizer": kind, "strength": lam, "seed": seed, "diverged": False,
                            "data_loss": lam + 1e-3, "val_data_loss": 0.3, "accuracy": 0.9613 + seed / 100,
@@ -194,7 +197,7 @@ def test_figures_keep_every_label_on_the_canvas_and_off_other_panels():
                          for lam in (1e-4, 1e-3, 1e-2) for seed in (0, 1)])
     figures["axes path"] = plot_axes_path(grid, ["hidden", "data.n"])
     figures["best by axis"] = plot_best_by_axis(grid, ["hidden", "data.n"])
-    from reglab.views.tabular import plot_curves
+    from reglab.views.versus_gridsearch import plot_curves
 
     rows = [{"data": d, "method": m, "curve": [0.48345, 0.48365, 0.4815]} for d in ("breast_cancer", "wine", "digits",
                                                                             "diabetes")

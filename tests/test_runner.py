@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from reglab import data, l2
-from reglab.config import ModelConfig
-from reglab.engine.runner import Job, run, train_one
 from reglab.engine.program import epoch_order
+from reglab.engine.runner import Job, run, train_one
+from reglab.vocabulary.config import ModelConfig
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,7 @@ def test_folds_times_lambdas_share_one_program_and_each_equals_its_fold_trained_
                 np.testing.assert_allclose(got[name], want[name], rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_vectorized_executor_maps_over_hyperparameters_and_data(cancer_folds):
     configs = [ModelConfig(hidden=(16,), epochs=4, learning_rate=0.01, dropout=rate, seed=2) for rate in (0.2, 0.3)]
     jobs = [Job(c, s, (i, j)) for i, c in enumerate(configs) for j, s in enumerate(cancer_folds[:3])]
@@ -158,7 +159,7 @@ def test_a_run_in_chunks_is_the_run_in_one_call_bit_for_bit(seed_split, executor
 def test_snapshots_are_the_params_of_shorter_runs(seed_split, early_stopping):
     """Snapshot j of a 7-epoch run (every 3 epochs: after 3, 6 and 7) equals the final params of a run of that
     many epochs from the same seed."""
-    from reglab.engine.history import snapshot_epochs
+    from reglab.vocabulary.history import snapshot_epochs
 
     config = ModelConfig(hidden=(8, 8), epochs=7, kernel_regularizer=l2(0.01), early_stopping=early_stopping)
     (_, trained), = run([Job(config, seed_split, snapshots=3)])

@@ -24,10 +24,17 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-@parametrize_with_checks([MLPClassifier(**SMALL), MLPClassifierCV(**SMALL, alphas=[1e-4, 1e-2], cv=2),
-                          MLPRegressor(**SMALL), MLPRegressorCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)],
+@parametrize_with_checks([MLPClassifier(**SMALL), MLPRegressor(**SMALL)],
                          expected_failed_checks=lambda e: EXPECTED_FAILED_CHECKS)
 def test_scikit_learns_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow  # the same suite on the CV estimators (each fit a path): the fast tier checks the single ones
+@parametrize_with_checks([MLPClassifierCV(**SMALL, alphas=[1e-4, 1e-2], cv=2),
+                          MLPRegressorCV(**SMALL, alphas=[1e-4, 1e-2], cv=2)],
+                         expected_failed_checks=lambda e: EXPECTED_FAILED_CHECKS)
+def test_scikit_learns_estimator_checks_on_the_cv_estimators(estimator, check):
     check(estimator)
 
 
@@ -88,6 +95,7 @@ def test_alpha_is_kerass_and_converts_from_scikit_learns_by_hand():
     assert model.run_.history["penalty"][0] == pytest.approx(0.01 * np.sum(hidden_kernel ** 2), rel=1e-5)
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_the_path_trains_every_alpha_and_fold_in_one_program_and_scores_like_scikit_learn():
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -143,6 +151,7 @@ def test_a_relaxed_path_scores_an_unpenalized_refit_on_the_inputs_each_model_kep
     np.testing.assert_allclose(path.predict_proba(X), refit.predict_proba(X * kept), rtol=1e-6)
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_a_relaxed_group_lasso_path_keeps_no_noise_input_where_the_plain_one_keeps_some():
     """3 informative inputs of 20 (make_classification, one cluster per class), three seeds: scored plainly,
     cross-validation prefers a small alpha whose shrinkage costs less, and keeps noise inputs (on two seeds of three
@@ -164,6 +173,7 @@ def test_a_relaxed_group_lasso_path_keeps_no_noise_input_where_the_plain_one_kee
     assert noisy >= 2
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_the_regressor_fits_one_or_several_targets_and_its_path_scores_like_cross_val_score():
     from sklearn.datasets import make_regression
     from sklearn.metrics import r2_score
@@ -191,7 +201,7 @@ def test_the_regressor_fits_one_or_several_targets_and_its_path_scores_like_cros
 def test_an_int_of_alphas_starts_where_the_datas_pull_at_initialization_stops(seed_split):
     """alpha_max from the initial gradient, checked against the NumPy rendering of the loss's gradient."""
     from reglab.engine import mlp, program
-    from reglab.sklearn.path import EPS, alpha_max
+    from reglab.sklearn.cv_path import EPS, alpha_max
     from tests import reference
 
     X, y = seed_split.X_train, seed_split.y_train
@@ -281,6 +291,7 @@ def test_the_adaptive_group_lasso_weighs_each_input_by_an_unpenalized_fit_and_it
         MLPClassifier(**SMALL, adaptive=True).fit(X, y)
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_a_relaxed_adaptive_group_lasso_path_keeps_the_5_informative_inputs_of_50():
     """Issue 12's measure (benchmarks/selection.py measures seeds 0-2): make_classification, 5 informative inputs of
     50, 1000 rows; recall 1 and precision >= 0.8 of the inputs the path's refit keeps. Here seed 1, whose input 4
@@ -408,6 +419,7 @@ def test_folds_fitted_one_after_another_share_one_program():
     assert compiles == [1, 0, 0, 0, 0] and scores.mean() > 0.9
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_fits_of_30_to_2000_rows_in_batches_auto_take_two_programs_and_keras_numbers():
     """batch_size="auto" (min(200, n)) on data sets of 30 to 2,000 rows: one batch of all rows up to 200, batches of

@@ -8,9 +8,10 @@ import pytest
 
 import reglab
 from reglab import ReglabError, data
-from reglab.config import ModelConfig
 from reglab.engine import penalties, sparse
 from reglab.engine.runner import train_one
+from reglab.vocabulary import regularizers
+from reglab.vocabulary.config import ModelConfig
 
 SEED_RUN = {"learning_rate": 0.01, "epochs": 2000}
 
@@ -159,6 +160,7 @@ def test_group_lasso_on_inputs_selects_the_informative_features():
     assert run.final["val_accuracy"] > 0.85
 
 
+@pytest.mark.slow  # a long run: the fast tier leaves it out
 def test_decoupled_decay_differs_from_l2_under_adam_and_equals_it_under_sgd(split):
     wd = 0.01
     everywhere = [reglab.l2(wd / 2)] * 3  # d/dw of (wd/2) w^2 is wd * w: Keras's decay step under SGD
@@ -230,11 +232,11 @@ def test_bad_sparse_settings_give_one_line(settings, field):
 
 
 def test_sparse_regularizers_parse_from_text():
-    assert reglab.regularizers.get("l1(0.001, method=proximal)") == reglab.l1(0.001, method="proximal")
-    assert reglab.regularizers.get("group_lasso(0.01, groups=inputs)") == reglab.group_lasso(0.01, "inputs")
+    assert regularizers.get("l1(0.001, method=proximal)") == reglab.l1(0.001, method="proximal")
+    assert regularizers.get("group_lasso(0.01, groups=inputs)") == reglab.group_lasso(0.01, "inputs")
     config = ModelConfig(kernel_regularizer="l1_l2(l1=0.01, l2=0.001, method=proximal)")
     assert ModelConfig(**config.to_dict()) == config
-    weighed = reglab.regularizers.get("group_lasso(0.01, groups=inputs, factors=[0.5, 2])")
+    weighed = regularizers.get("group_lasso(0.01, groups=inputs, factors=[0.5, 2])")
     assert weighed == reglab.group_lasso(0.01, "inputs", (0.5, 2.0)) and weighed.factors == (0.5, 2.0)
     config = ModelConfig(kernel_regularizer=[weighed, None, None])
     assert ModelConfig(**config.to_dict()) == config

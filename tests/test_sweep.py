@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import reglab
-from reglab import ReglabError, data, spec
-from reglab.grid import Grid
+from reglab import ReglabError, data
 from reglab.results import SweepStore
+from reglab.studies import spec
+from reglab.studies.sweep_grid import Grid
 
 SMALL = {"hidden": (16,), "activation": "tanh", "learning_rate": 0.01, "epochs": 20}
 

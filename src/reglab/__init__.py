@@ -6,12 +6,11 @@ Keras's names and defaults throughout; penalties ``l1(x) = x * sum|w|`` and ``l2
 import importlib
 
 from . import data
-from .api import compare, fit, run_study
-from .config import EarlyStopping, ModelConfig
-from .errors import ReglabError
-from .regularizers import Regularizer, group_lasso, l1, l1_l2, l2
+from .api import compare, fit, run_study, sweep
 from .results import Run, load, load_sweep
-from .sweeps import sweep
+from .vocabulary.config import EarlyStopping, ModelConfig
+from .vocabulary.errors import ReglabError
+from .vocabulary.regularizers import Regularizer, group_lasso, l1, l1_l2, l2
 
 __version__ = "0.1.0"
 

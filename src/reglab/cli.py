@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from . import spec as specs
-from .errors import ReglabError
-from .executors import CHOICES, EXECUTORS
-from .kinds import AXES, KINDS, PENALTIES
-from .tabular import DATASETS
+from .sklearn.versus_gridsearch import DATASETS
+from .studies import spec as specs
+from .vocabulary.errors import ReglabError
+from .vocabulary.executors import CHOICES, EXECUTORS
+from .vocabulary.kinds import AXES, KINDS, PENALTIES
 
 # Data loss is the cross-entropy alone (the penalty is its own column); sparsity is over all kernel weights.
 COLUMNS = [("model", "model", "{}"), ("data_loss", "loss", "{:.3g}"), ("val_data_loss", "val loss", "{:.3g}"),
@@ -98,8 +98,8 @@ def demo_tabular(out, epochs, alphas, folds, penalty, names):
     """Choosing λ on tabular data: reglab's cross-validated path beside scikit-learn's GridSearchCV over its
     MLPClassifier / MLPRegressor (breast_cancer, wine, digits; diabetes, a regression), same folds, network (64 x
     64), batch 32, Adam(0.001) and epochs: CV score, chosen alpha, inputs used, seconds."""
-    from .tabular import COLUMNS as TABLE
-    from .tabular import run as run_tabular
+    from .sklearn.versus_gridsearch import COLUMNS as TABLE
+    from .sklearn.versus_gridsearch import run as run_tabular
 
     with _one_line_errors("nothing was written to the output folder"):
         result = run_tabular(out, epochs=epochs, alphas=alphas, folds=folds, penalty=penalty,
@@ -179,8 +179,9 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, l1_ratio, chunk_size,
     lambdas from 1e-5 to 1e-1, 4 seeds (128 models of 2000 epochs)."""
     from dataclasses import replace
 
-    from .grid import Grid
-    from .sweeps import run_grid
+    from .explore.static_page import sweep_page
+    from .studies.sweep_grid import Grid
+    from .studies.sweeps import run_grid
 
     argv = " ".join(shlex.quote(a) for a in sys.argv[1:])
     with _one_line_errors("finished chunks are saved, and the same command finishes the rest"):
@@ -200,7 +201,7 @@ def sweep(spec, out, epochs, seeds, regularizers, lambdas, l1_ratio, chunk_size,
         grid = replace(study.grid, **{k: getattr(built, k) for k in flags})
         result = run_grid(study.load_split(), study.base, grid, out=out or f"reglab-out/{study.name}",
                           chunk_size=chunk_size or study.chunk_size, executor=executor, address=address,
-                          rerun=f"reglab {argv}", title=study.title, variant=study.load_split)
+                          rerun=f"reglab {argv}", title=study.title, variant=study.load_split, page=sweep_page)
     _print_sweep(result)
 
 
@@ -307,7 +308,7 @@ def _run(spec_path, out, seed, epochs, command):
                               "sweep)")
         flags = (("seed", seed), ("epochs", epochs), ("out", out))
         rerun = " ".join([command] + [f"--{k} {v}" for k, v in flags if v is not None])
-        from .api import run_study
+        from .studies.study import run_study
 
         result = run_study(study, out, progress=True, rerun=rerun)
     from .views.report import LAYER_COLUMNS, networks, summary_rows

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import checks
-from ..errors import ReglabError
+from ..vocabulary import checks
+from ..vocabulary.errors import ReglabError
 
 SPLITS = ("keras", "stratified")
 

@@ -12,9 +12,9 @@ from importlib.metadata import version
 
 import numpy as np
 
-from .. import checks
-from ..cache import cache_dir, put
-from ..errors import ReglabError
+from ..output.cache import cache_dir, put
+from ..vocabulary import checks
+from ..vocabulary.errors import ReglabError
 from .dataset import Dataset
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import checks
-from ..errors import ReglabError
+from ..vocabulary import checks
+from ..vocabulary.errors import ReglabError
 from . import generators
 from .dataset import Dataset, labelled
 

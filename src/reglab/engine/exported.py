@@ -16,7 +16,7 @@ import jax
 import jaxlib
 import optax
 
-from ..cache import cache_dir, put
+from ..output.cache import cache_dir, put
 
 ENGINE = Path(__file__).parent  # the source a traced program is made of
 

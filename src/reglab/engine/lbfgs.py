@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..errors import ReglabError
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.history import KEYS
 from . import mlp, penalties
-from .history import KEYS
 from .program import _mean, plan, run_keys
 
 CAPACITY = 1 << 16  # the curve's buffers hold this many iterations: max_iter's ceiling

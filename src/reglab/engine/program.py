@@ -22,9 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..errors import ReglabError
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.history import KEYS, snapshot_epochs, with_totals
 from . import chain, mlp, penalties
-from .history import KEYS, snapshot_epochs, with_totals
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 
-from ..errors import ReglabError
+from ..vocabulary.errors import ReglabError
 
 RETRIES = 3  # a task whose worker dies (a lost node, SIGKILL, the OOM killer) runs again, up to this many times
 _CORE = []  # this worker's claim: [the open, locked file of its core] once claimed (or None: all were taken)

@@ -33,11 +33,11 @@ from typing import Iterator
 import jax
 import numpy as np
 
-from ..cache import cache_dir
-from ..errors import ReglabError
-from .exported import compile_exported
-from .history import KEYS
+from ..output.cache import cache_dir
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.history import KEYS
 from . import program as programs
+from .exported import compile_exported
 from .program import Program, advance, blank, data_arrays, epoch_orders, finish, order_capacity, plan, sort_size
 
 if not jax.config.jax_compilation_cache_dir:  # a second process reuses programs compiled by the first
@@ -369,7 +369,7 @@ def ray(tasks, cancelled, ahead=(), progress=_quiet, **options) -> Iterator[tupl
                   **options)
 
 
-EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}  # reglab.executors' names, implemented
+EXECUTORS = {"threads": threads, "vectorized": vectorized, "ray": ray}  # the vocabulary's executors, implemented
 
 
 def connected(executor, address=None):

@@ -7,12 +7,10 @@ around 0.001). Every bad value is a ReglabError naming the control, the value an
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from .. import checks, kinds
-from ..config import ACTIVATIONS, MAX_EPOCHS, OPTIMIZERS, ModelConfig
 from ..data.loaders import BUNDLED, GENERATORS
-from ..errors import ReglabError
+from ..vocabulary import checks, kinds
+from ..vocabulary.config import ACTIVATIONS, MAX_EPOCHS, OPTIMIZERS, ModelConfig
+from ..vocabulary.errors import ReglabError
 
 GENERATED = tuple(GENERATORS)
 
@@ -101,8 +99,8 @@ def standardized(controls: dict) -> bool:
 
 
 def path(regularizer: str, strength: float) -> list[float]:
-    """The strengths a path trains: PATH_POINTS around ``strength`` on the kind's scale (reglab.kinds.Axis.around);
-    none: one."""
+    """The strengths a path trains: PATH_POINTS around ``strength`` on the kind's scale
+    (``reglab.vocabulary.kinds.Axis.around``); none: one."""
     axis = kinds.get(regularizer).axis
     return kinds.AXES[axis].around(strength, PATH_POINTS) if axis else [0.0]
 

@@ -5,8 +5,8 @@ that trains it as the lecture's notebook cell does. Each is text made from the m
 import json
 from pathlib import Path
 
-from ..config import ModelConfig
 from ..data.loaders import arguments
+from ..vocabulary.config import ModelConfig
 
 ALWAYS = ("hidden", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "seed")
 
@@ -62,7 +62,7 @@ def python(config, data, validation_split, name="model", standardize=False) -> s
 def study_name(data, name) -> str:
     """A study's name from the data and the model's name (``wine_l1_0.001_seed_0``): ``reglab run`` writes each
     exported model to a folder of its own (``reglab-out/<name>``)."""
-    from ..api import slug
+    from ..output.folders import slug
 
     source = Path(data.params["path"]).stem if "path" in data.params else data.name
     return slug(f"{source} {name}")

@@ -9,9 +9,9 @@ import base64
 
 import numpy as np
 
-from ..engine.history import snapshot_epochs
 from ..results import Run, live_units
 from ..results.boundary import window
+from ..vocabulary.history import snapshot_epochs
 
 GRID = 40  # the decision surface's cells a side
 SNAPSHOTS = 16  # epochs kept for the epoch slider

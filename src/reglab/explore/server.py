@@ -23,9 +23,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import data as datasets
-from ..errors import ReglabError
-from . import controls as table
+from ..vocabulary.errors import ReglabError
 from . import STATIC, exports, payload
+from . import controls as table
 
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
 MAX_BODY = table.CSV_BYTES + 20_000  # the controls and a CSV file
@@ -109,7 +109,7 @@ def trained(the_plan, split, plane, cancel=None, on_epochs=None):
     """Train the plan's models through the runner (snapshots kept, boundaries measured on a 2-input plane) and
     yield each one's message (payload.model) as it finishes; setting ``cancel`` stops the models (those running at
     their chunk's end); ``on_epochs(job, epochs, cancelled=False)`` hears of their epochs as they go."""
-    from ..api import train as train_models
+    from ..studies.training import train as train_models
 
     named = [(name, config) for name, _, _, config in the_plan.models]
     window = plane.window if split.X_train.shape[1] == 2 else None
@@ -185,8 +185,8 @@ def warm_up():
     """Import the engine and compile (or load from the cache) the lecture's program, so that the first page's
     models start at once: a request whose work is cancelled before it starts still compiles its first program.
     Then the shuffle program of every data size, so that other samples or another split compile nothing."""
-    from ..api import train as train_models
     from ..engine.runner import prepare_shuffles
+    from ..studies.training import train as train_models
 
     the_plan, split, plane, _ = prepare({})
     cancelled = threading.Event()

@@ -13,8 +13,8 @@ from html import escape
 from pathlib import Path
 
 from .. import data as datasets
-from ..errors import ReglabError
-from ..files import write_atomic
+from ..output.folders import write_atomic
+from ..vocabulary.errors import ReglabError
 from . import STATIC, controls, exports, payload
 
 MARK = "<!-- reglab explorer: a page reglab wrote; reglab may replace it -->"
@@ -83,6 +83,11 @@ def study_data(body=None) -> dict:
     messages = [scene, *trained(the_plan, split, plane)]
     return {"title": "reglab explore: the lecture's study", "families": [{"family": scene["controls"]["regularizer"],
                                                                            "messages": messages}]}
+
+
+def sweep_page(folder, split=None) -> str:
+    """The page of the sweep in ``folder`` (``run_grid``'s ``page``: written beside its report)."""
+    return html(sweep_data(folder, split))
 
 
 def html(page_data: dict) -> str:

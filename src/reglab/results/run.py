@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import ModelConfig
-from ..errors import ReglabError
-from ..engine.history import with_totals
+from ..vocabulary.config import ModelConfig
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.history import with_totals
 from .metrics import effective_architecture, kernel_fractions, layer_stats
 from .summary import layer_rows, summary_text
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import ModelConfig
-from ..engine.history import with_totals
-from ..errors import ReglabError
-from ..files import atomic_folder, leftovers, write_atomic
+from ..output.folders import atomic_folder, leftovers, write_atomic
+from ..vocabulary.config import ModelConfig
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.history import with_totals
 from .metrics import kernel_fractions
 from .run import Run
 

@@ -28,9 +28,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import data as datasets
-from .. import kinds
-from ..config import ModelConfig
-from ..errors import plain
+from ..vocabulary import kinds
+from ..vocabulary.config import ModelConfig
+from ..vocabulary.errors import plain
 
 PENALTIES = kinds.PENALTIES  # the kinds that are a penalty on the hidden kernels; their aliases are taken too
 ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "linear", "gelu": "gelu"}
@@ -44,7 +44,8 @@ def from_sklearn_alpha(alpha_sklearn: float, batch_size: int, regression: bool =
 
 
 def kernel_regularizer(penalty, alpha, l1_ratio):
-    """The hidden kernels' regularizer of a ``penalty`` kind (reglab.kinds) at ``alpha`` (None for none or 0)."""
+    """The hidden kernels' regularizer of a ``penalty`` kind (reglab.vocabulary.kinds) at ``alpha`` (None for none
+    or 0)."""
     return kinds.settings(penalty, alpha, l1_ratio).get("kernel_regularizer") if alpha else None
 
 
@@ -95,10 +96,10 @@ class _MLP(BaseEstimator):
     ``partial_fit`` runs one epoch over the rows it is given, its optimizer's state kept between calls. Not made:
     scikit-learn's stop once the training loss stops falling by ``tol`` (every epoch runs: a path compares models
     trained equally long); a schedule with early stopping. reglab's: ``penalty`` (PENALTIES, or an alias such as
-    ``elasticnet``), ``alpha`` (see the module's note), ``l1_ratio`` (elastic_net), ``adaptive`` (with group_lasso_inputs: the adaptive group lasso,
-    each input's group weighed by ``adaptive_factors`` of an unpenalized model trained first on the same rows),
-    ``dropout`` (a rate after every hidden layer), ``weight_decay`` (decoupled), ``max_norm`` (a cap on each unit's
-    incoming weight norm).
+    ``elasticnet``), ``alpha`` (see the module's note), ``l1_ratio`` (elastic_net), ``adaptive`` (with
+    group_lasso_inputs: the adaptive group lasso, each input's group weighed by ``adaptive_factors`` of an
+    unpenalized model trained first on the same rows), ``dropout`` (a rate after every hidden layer), ``weight_decay``
+    (decoupled), ``max_norm`` (a cap on each unit's incoming weight norm).
 
     Learned, as scikit-learn's MLPs learn them: ``n_features_in_``, ``feature_names_in_`` (when X has column
     names), ``coefs_`` and ``intercepts_`` (per layer, [fan_in, fan_out] and [fan_out]), ``n_iter_`` (epochs of the
@@ -266,7 +267,7 @@ class _MLP(BaseEstimator):
 
     def _train(self, config, split, start=None, keep_state=False):
         """One reglab run of ``config`` on ``split`` (continued from ``start``): the Run."""
-        from ..api import train
+        from ..studies.training import train
 
         (_, run), = train([(type(self).__name__, config)], split, start=start, keep_state=keep_state)
         return run
@@ -329,7 +330,7 @@ class _MLP(BaseEstimator):
 
     def _adaptive_factors(self, X, targets, seed, weights):
         """``adaptive_factors`` of an unpenalized model trained on all rows."""
-        from ..api import train
+        from ..studies.training import train
 
         config, split = self._whole(X, targets, seed, 0.0, weights=weights)
         (_, dense), = train([("dense", config)], split)

@@ -2,7 +2,7 @@
 saved study can be redrawn without JAX."""
 
 from .curves import plot_loss_curves
-from .paths import best_rows, plot_path, plot_sparsity_path
+from .lambda_paths import best_rows, plot_path, plot_sparsity_path
 from .regions import plot_decision_regions
 from .weights import plot_weight_histograms, sparsity_rows
 

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from .paths import _x_axis, best_rows, strength_word
+from .lambda_paths import _x_axis, best_rows, strength_word
 from .style import grid, log_x, log_y
 
 LINE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",

@@ -4,11 +4,10 @@ models it needs (a plain model, L1, proximal L1, L2; a lambda path for underfitt
 
 import numpy as np
 
-from .. import kinds
-from .paths import plot_boundary_path, plot_path, plot_sparsity_path
+from ..vocabulary import kinds
+from .lambda_paths import plot_boundary_path, plot_path, plot_sparsity_path
 from .sparsity import plot_kernel_and_bias_norms, plot_magnitude_histogram, plot_weight_matrices
 from .style import png_bytes
-
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD"}  # as Keras spells them
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")

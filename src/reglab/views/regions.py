@@ -5,8 +5,8 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.lines import Line2D
 
-from ..errors import ReglabError
 from ..results.boundary import window
+from ..vocabulary.errors import ReglabError
 from .style import grid
 
 CLASS_COLORS = ["#3b6fb6", "#d1495b", "#2a9d8f", "#e9c46a", "#8d6cab", "#6c757d", "#f4a261", "#264653", "#a3b18a",

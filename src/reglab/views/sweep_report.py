@@ -8,7 +8,7 @@ import numpy as np
 
 from ..results.store import first_corner
 from .axes import label, plot_axes_path, plot_best_by_axis
-from .paths import best_rows, plot_boundary_path, plot_path, plot_sparsity_path
+from .lambda_paths import best_rows, plot_boundary_path, plot_path, plot_sparsity_path
 from .regions import plot_decision_regions
 from .report import html_figure, html_table, page, versions
 from .style import png_bytes

@@ -12,9 +12,9 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .. import kinds
-from ..executors import CHOICES
-from ..errors import plain
+from ..vocabulary import kinds
+from ..vocabulary.errors import plain
+from ..vocabulary.executors import CHOICES
 from .estimators import _MLP, MLPClassifier, MLPRegressor, adaptive_factors, only
 
 # the single estimator's settings a path does not take: its own alphas; quiet, fresh fits at one step size
@@ -25,9 +25,9 @@ EPS = 1e-4  # an int of alphas spans alpha_max down to EPS * alpha_max, log-spac
 def alpha_max(penalty, params, grads, factors=None, l1_ratio=0.5) -> float:
     """The strength at which the hidden kernels' zero is where the data's pull at initialization stops (``params``
     and ``grads``: the initial weights and the mean data loss's gradient there, per Dense layer), by the kind's rule
-    (reglab.kinds): for the sparse penalties the smallest one at which every weight (l1, l1_proximal; elastic_net
-    through its L1 share ``l1_ratio``) or every group of weights (group lasso: an input's outgoing row, a unit's
-    incoming column; with ``factors``, the first layer's input groups weighed by them) would stay at zero; for l2
+    (reglab.vocabulary.kinds): for the sparse penalties the smallest one at which every weight (l1, l1_proximal;
+    elastic_net through its L1 share ``l1_ratio``) or every group of weights (group lasso: an input's outgoing row, a
+    unit's incoming column; with ``factors``, the first layer's input groups weighed by them) would stay at zero; for l2
     (and none), the one whose pull 2 * alpha * ||W|| equals the data's ||grad W||."""
     kind = kinds.get(penalty, "penalty", penalties_only=True)
     share = l1_ratio if kind.ratio else 1.0  # the L1 part's share of alpha
@@ -59,8 +59,8 @@ class _Path:
     on all rows for the refit and ``alpha_max``): inputs that matter only with others, which the data's pull at
     initialization cannot see, are then priced by what a trained network makes of them. With ``refit``, the chosen
     alpha is trained on all the data (with ``relax``: then again, unpenalized, on the inputs it kept; the weights of
-    the others are zero). ``executor``: where the path's models train (``reglab.executors``: threads, vectorized,
-    ray; auto picks threads on a CPU), as a sweep's do.
+    the others are zero). ``executor``: where the path's models train (``reglab.vocabulary.executors``: threads,
+    vectorized, ray; auto picks threads on a CPU), as a sweep's do.
 
     Learned, in scikit-learn's shapes: ``alphas_`` [n_alphas], ``scores_`` and ``train_scores_`` [n_alphas,
     n_folds], ``alpha_``, ``best_index_``, ``alpha_max_`` (for an int of alphas), ``n_features_selected_``

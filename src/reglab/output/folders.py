@@ -2,12 +2,13 @@
 it. The one place reglab writes outputs and caches from."""
 
 import os
+import re
 import shutil
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import ReglabError
+from ..vocabulary.errors import ReglabError
 
 
 def leftovers(folder: Path):
@@ -113,3 +114,9 @@ def written(folder):
         yield
     except OSError as err:
         raise ReglabError("out", str(folder), f"a folder reglab can write ({err.strerror or err})") from None
+
+
+def slug(name: str) -> str:
+    """A name as a file or folder name: runs of other characters than letters, digits, ``.``, ``_``, ``-`` as one
+    ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"

@@ -1,11 +1,5 @@
-"""The sweep face: ``reglab.sweep`` trains a grid of models chunk by chunk into a resumable folder and writes
-its report.
-
-    result = reglab.sweep("moons", regularizers=["l1", "l2"], lambdas={"start": 1e-5, "stop": 1e-1, "num": 16},
-                          seeds=4, learning_rate=0.01, epochs=2000,
-                          axes={"hidden": [[16, 16], [128, 128]], "data.n": [50, 100, 400]})
-    result.frame                  # one row per model, a column per axis (reglab.load(result.out) reads the same)
-"""
+"""A sweep: a grid of models trained chunk by chunk into a resumable folder, with its report (``reglab.sweep``
+and ``reglab sweep`` are its faces)."""
 
 import hashlib
 import itertools
@@ -15,16 +9,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checks
-from .executors import CHOICES
-from . import data as datasets
-from .api import as_split, make_config, progress_bar, train
-from .errors import ReglabError
-from .files import write_atomic, written
-from .grid import DATA, Grid, point_name
-from .locks import claim
-from .results import SweepStore, boundary
-from .results.store import model_row
+from ..output.folders import write_atomic, written
+from ..output.locks import claim
+from ..output.progress import progress_bar
+from ..results import SweepStore, boundary
+from ..results.store import model_row
+from ..vocabulary import checks
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.executors import CHOICES
+from .sweep_grid import DATA, Grid, point_name
+from .training import train
 
 DEFAULT_OUT = Path("reglab-out") / "sweep"
 
@@ -41,30 +35,13 @@ class SweepResult:
     grid: Grid = None
 
 
-def sweep(data="moons", *, regularizers=("l1", "l2"), lambdas=None, rates=None, seeds=4, learning_rates=None,
-          l1_ratio=0.5, axes=None, out=None, chunk_size=None, executor="auto", address=None, progress=True,
-          report=True, validation_split=0.2, split="keras", standardize=False, rerun="", title="Regularization path",
-          **settings) -> SweepResult:
-    """Train every model of the grid (``reglab.grid.Grid``, with ``axes`` over further model or data settings) on
-    ``data`` (a name or a dict of ``reglab.data.load`` arguments where a data axis varies it; else also a Split, a
-    Dataset or an (X, y) pair); ``settings`` are the base model's ModelConfig fields. ``executor="ray"`` trains on
-    the Ray cluster at ``address`` (None: a local Ray runtime). Finished chunks are saved as they complete; calling
-    again with the same arguments and ``out`` trains only what is missing. Returns a SweepResult."""
-    grid = Grid.build(regularizers, lambdas, rates, seeds, learning_rates, l1_ratio, axes)
-    load = {"name": data} if isinstance(data, str) else dict(data) if isinstance(data, dict) else None
-    variant = None if load is None else \
-        (lambda changes: datasets.split(datasets.load(**{**load, **changes}), validation_split, split,
-                                        standardize=standardize))
-    base_split = variant({}) if variant else as_split(data, validation_split, split, standardize=standardize)
-    return run_grid(base_split, make_config(**settings), grid, out=out, chunk_size=chunk_size, executor=executor,
-                    address=address, progress=progress, report=report, rerun=rerun, title=title, variant=variant)
-
-
 def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", address=None, progress=True,
-             report=True, rerun="", title="Regularization path", variant=None) -> SweepResult:
+             report=True, rerun="", title="Regularization path", variant=None, page=None) -> SweepResult:
     """Train ``grid`` over ``base`` on ``split``; a grid with data axes trains each model on ``variant(settings)``,
-    the Split of the data made with those settings (``settings``: e.g. ``{"n": 50}``)."""
-    from .engine.runner import connected, default_executor
+    the Split of the data made with those settings (``settings``: e.g. ``{"n": 50}``). With ``report``, the report
+    is written, and ``page(folder, split)``, the HTML of the sweep's explorer page (the page's face hands it in),
+    as ``explorer.html``."""
+    from ..engine.runner import connected, default_executor
 
     start = time.perf_counter()
     checks.choice("executor", executor, CHOICES)
@@ -87,14 +64,14 @@ def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", addr
         frame = store.frame()
         seconds = time.perf_counter() - start
         if report:
-            from .explore.static_page import html, sweep_data
-            from .views.sweep_report import sweep_files
+            from ..views.sweep_report import sweep_files
 
             shown = splits[_key(points[0][0].data)]  # the data of the first value of every axis
             for name, blob in sweep_files(store, shown, frame, rerun or f"reglab sweep --out {out}", seconds,
                                           title).items():
                 write_atomic(store.folder / name, blob)
-            write_atomic(store.folder / "explorer.html", html(sweep_data(store.folder, shown)))  # the page
+            if page:
+                write_atomic(store.folder / "explorer.html", page(store.folder, shown))
     return SweepResult(out, frame, split, seconds, sum(len(chunks[c]) for c in todo), grid)
 
 

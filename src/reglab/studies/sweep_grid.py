@@ -2,7 +2,7 @@
 a data setting as ``data.<name>``: ``{"hidden": [[16, 16], [128, 128]], "data.n": [50, 100, 400]}``), expanded
 into ModelConfigs and the data each trains on.
 
-The kinds and what their strengths mean are ``reglab.kinds``'s: each kind takes its strengths from one of the
+The kinds and what their strengths mean are ``reglab.vocabulary.kinds``'s: each kind takes its strengths from one of the
 grid's lists, ``lambdas`` (penalty factors in Keras's scaling, weight decay), ``rates`` (dropout), ``norms``
 (max-norm) or ``patiences`` (early stopping); ``l1_ratio`` splits an elastic net's lambda.
 """
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import checks, kinds
-from .config import ModelConfig, config_fields
-from .errors import ReglabError
-from .kinds import AXES
+from ..vocabulary import checks, kinds
+from ..vocabulary.config import ModelConfig, config_fields
+from ..vocabulary.errors import ReglabError
+from ..vocabulary.kinds import AXES
 
 OWN = ("seed", "learning_rate")  # settings the grid's own axes always set (seeds, learning_rates)
 DATA = "data."  # an axis over a data setting: data.n, data.noise, data.name, ... (reglab.data.load's arguments)
@@ -27,7 +27,7 @@ class Point:
 
     index: int
     regularizer: str
-    strength: float  # on the kind's scale: lambda, rate, norm or patience (reglab.kinds)
+    strength: float  # on the kind's scale: lambda, rate, norm or patience (reglab.vocabulary.kinds)
     learning_rate: float
     seed: int
     axes: dict = field(default_factory=dict)
@@ -48,7 +48,8 @@ class Point:
 @dataclass(frozen=True)
 class Grid:
     """The validated grid. ``lambdas``: a list, or ``{start, stop, num}`` for log-spaced values (both ends kept);
-    ``rates``, ``norms``, ``patiences`` likewise; each defaults to its scale's values in ``reglab.kinds.AXES``."""
+    ``rates``, ``norms``, ``patiences`` likewise; each defaults to its scale's values in
+    ``reglab.vocabulary.kinds.AXES``."""
 
     regularizers: tuple = ("l1", "l2")
     lambdas: tuple = AXES["lambdas"].default

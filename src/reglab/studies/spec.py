@@ -5,10 +5,11 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import checks, data
-from .config import ModelConfig, config_fields
-from .errors import ReglabError
-from .grid import Grid
+from .. import data
+from ..vocabulary import checks
+from ..vocabulary.config import ModelConfig, config_fields
+from ..vocabulary.errors import ReglabError
+from .sweep_grid import Grid
 
 TOP_KEYS = ("name", "title", "description", "data", "defaults", "models", "plot", "sweep")
 SWEEP_KEYS = ("regularizers", "lambdas", "rates", "norms", "patiences", "seeds", "learning_rates", "l1_ratio", "axes",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ReglabError
-from .files import check_output, marked_folder, written
-from .locks import claim
+from ..output.folders import check_output, marked_folder, written
+from ..output.locks import claim
+from ..vocabulary.errors import ReglabError
 
 DATASETS = ("breast_cancer", "wine", "digits", "diabetes")  # diabetes is the regression
 COLUMNS = [("data", "data", "{}"), ("method", "method", "{}"), ("score", "CV score", "{:.4f}"),
@@ -80,8 +80,8 @@ def path(name, grid, folds, common, penalty="l2") -> dict:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from .engine import runner  # noqa: F401  (JAX's import, about 1 s, is no more a fit's than scikit-learn's is)
-    from .sklearn import MLPClassifierCV, MLPRegressorCV, from_sklearn_alpha
+    from ..engine import runner  # noqa: F401  (JAX's import, about 1 s, is no more a fit's than scikit-learn's is)
+    from . import MLPClassifierCV, MLPRegressorCV, from_sklearn_alpha
 
     X, y, regression = _data(name)
     batch = common["batch_size"]
@@ -106,9 +106,9 @@ def _folds(k, regression):
 def run(out=None, progress=None, **settings) -> TabularResult:
     """Compare on every data set and write ``report.html`` and ``metrics.json`` into ``out`` (a new folder, or one
     reglab wrote)."""
-    from .views.report import html_figure, html_table, page, versions
-    from .views.style import png_bytes
-    from .views.tabular import plot_curves
+    from ..views.report import html_figure, html_table, page, versions
+    from ..views.style import png_bytes
+    from ..views.versus_gridsearch import plot_curves
 
     start = time.perf_counter()
     out = Path(out or "reglab-out/tabular")

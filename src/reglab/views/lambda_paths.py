@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from .. import kinds
+from ..vocabulary import kinds
 from .style import TRAIN_COLOR, VAL_COLOR, grid, log_x, log_y
 
 DIVERGED_COLOR = "#c0392b"

@@ -5,7 +5,7 @@ and ``data/`` (generated data sets)."""
 import os
 from pathlib import Path
 
-from .files import write_atomic
+from .folders import write_atomic
 
 
 def cache_dir(kind: str) -> Path:

@@ -8,8 +8,8 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..vocabulary.errors import ReglabError
 from .cache import cache_dir
-from .errors import ReglabError
 
 
 @contextmanager
