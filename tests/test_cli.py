@@ -115,7 +115,7 @@ def test_bad_input_prints_one_line_exits_2_and_writes_nothing(tmp_path, spec_tex
 
 @pytest.mark.parametrize("args, says", [
     (("demo", "--epochs", "0"), "'--epochs': 0 is not in the range x>=1"),
-    (("demo", "--seed", "-1"), "'--seed': -1 is not in the range"), (("demo", "--colour"), "'--colour'"),
+    (("demo", "--seed", "-1"), "'--seed': -1 is not in the range"), (("demo", "--colour"), "--colour"),
     (("sweep", "--executor", "gpu"), "'--executor': 'gpu' is not one of"), (("tune",), "'tune'"),
     (("run", "missing.toml"), "spec: got 'missing.toml'")])
 def test_bad_flags_are_one_line_and_exit_2(tmp_path, args, says):
