@@ -275,3 +275,29 @@ def test_claims_are_written_from_the_numbers_and_say_when_they_do_not_hold():
     texts = {section["title"]: section["text"] for section in before}
     assert "even the proximal step leaves 100% of them non-zero" in texts["“L1 drives weights to zero”"]
     assert "These numbers do not show smooth shrinking" in texts["“L2 shrinks weights smoothly”"]
+
+
+def test_a_run_is_one_line_in_text_and_a_card_in_a_notebook():
+    import re as regex
+
+    run = _run(epochs=400)
+    assert repr(run) == ("Run('a/b model', 400 epochs, data loss 0.5, val data loss 0.5, accuracy 0.500, "
+                         "zeros 33.3%)")  # the last epoch's figures; 2 of the 6 kernel weights are 0
+    html = run._repr_html_()
+    assert "a/b model" in html and "kernel l1(0.1)" in html and "Total params: 9 (0.04 KB)" in html
+    assert "<td>kernel weights at 0</td><td style='text-align:right'>33.3%</td>" in html
+    lines = regex.findall(r'points="([^"]*)"', html)
+    assert len(lines) == 2  # training and validation data loss
+    xs = [float(p.split(",")[0]) for p in lines[0].split()]
+    assert len(xs) <= 220 and xs == sorted(xs) and xs[0] == 2.0 and xs[-1] == 218.0  # a point per pixel at most
+    named = Run("<b>x</b>", run.config, run.recorded, run.params)
+    assert "<b>x</b>" not in named._repr_html_() and "&lt;b&gt;x&lt;/b&gt;" in named._repr_html_()
+
+
+def test_runs_from_compare_are_a_table_in_a_notebook_and_a_line_each_in_text():
+    from reglab.results import Runs
+
+    runs = Runs([_run(), _run(epochs=5)])
+    assert repr(runs).splitlines() == [f"[{runs[0]!r},", f" {runs[1]!r}]"]
+    html = runs._repr_html_()
+    assert html.count("<tr><td><b>a/b model</b></td>") == 2 and html.count("<svg") == 2

@@ -9,7 +9,7 @@
 """
 
 from . import data as datasets
-from .results import Run
+from .results import Run, Runs
 from .studies.study import StudyResult, run_study
 from .studies.sweep_grid import Grid
 from .studies.sweeps import SweepResult, run_grid
@@ -25,10 +25,10 @@ def fit(data, *, validation_split=0.2, split="keras", name=None, **settings) -> 
     return compare(data, {name or "model": settings}, validation_split=validation_split, split=split)[0]
 
 
-def compare(data, models, *, validation_split=0.2, split="keras", progress=False, **shared) -> list[Run]:
+def compare(data, models, *, validation_split=0.2, split="keras", progress=False, **shared) -> Runs:
     """Train several models on the same split, concurrently; ``models`` maps a name to its settings (a dict or a
     ModelConfig), or lists the settings (named after what each sets); ``shared`` settings apply to all. Returns
-    Runs in the order given."""
+    Runs in the order given (a list that a notebook shows as a table)."""
     the_split = as_split(data, validation_split, split)
     if isinstance(models, (list, tuple)):
         names = [_name(settings) for settings in models]
@@ -39,7 +39,7 @@ def compare(data, models, *, validation_split=0.2, split="keras", progress=False
                           "a dict of name -> settings, or a list of settings, with at least one model")
     named = [(name, make_config(settings, **shared)) for name, settings in models.items()]
     done = dict(train(named, the_split, progress))
-    return [done[i] for i in range(len(named))]
+    return Runs(done[i] for i in range(len(named)))
 
 
 def _name(settings) -> str:

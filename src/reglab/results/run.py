@@ -15,6 +15,7 @@ import numpy as np
 from ..vocabulary.config import ModelConfig
 from ..vocabulary.errors import ReglabError
 from ..vocabulary.history import with_totals
+from . import card
 from .metrics import effective_architecture, kernel_fractions, layer_stats
 from .summary import layer_rows, summary_text
 
@@ -58,6 +59,13 @@ class Run:
     @property
     def history(self) -> dict:
         return with_totals(self.recorded)
+
+    def __repr__(self) -> str:
+        return card.line(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: a card with the network, the final figures and the loss curves (results/card.py)."""
+        return card.card(self)
 
     @property
     def final_epoch(self) -> int:
