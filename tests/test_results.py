@@ -301,3 +301,16 @@ def test_runs_from_compare_are_a_table_in_a_notebook_and_a_line_each_in_text():
     assert repr(runs).splitlines() == [f"[{runs[0]!r},", f" {runs[1]!r}]"]
     html = runs._repr_html_()
     assert html.count("<tr><td><b>a/b model</b></td>") == 2 and html.count("<svg") == 2
+
+
+def test_a_studys_result_is_one_line_in_text_and_its_models_table_in_a_notebook(tmp_path):
+    from reglab.studies import spec
+    from reglab.studies.study import StudyResult
+
+    (tmp_path / "s.toml").write_text('name = "s"\ntitle = "Two <models>"\n[[models]]\nname = "a"\n[[models]]\n'
+                                     'name = "b"\n')
+    study = spec.read(tmp_path / "s.toml")
+    result = StudyResult(study, None, [_run(), _run(epochs=5)], tmp_path / "out", 1.25)
+    assert repr(result) == f"StudyResult('s', 2 models, out={str(tmp_path / 'out')!r})"
+    html = result._repr_html_()
+    assert "<b>Two &lt;models&gt;</b>: 2 models in 1.2 s" in html and html.count("<svg") == 2

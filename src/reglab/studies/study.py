@@ -4,11 +4,13 @@ still trains."""
 import time
 from contextlib import closing
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from .. import data as datasets
 from ..output.folders import check_output, marked_folder, slug, written
 from ..output.locks import claim
+from ..results import card
 from ..vocabulary.errors import ReglabError
 from .spec import Study
 from .training import train
@@ -25,6 +27,16 @@ class StudyResult:
     out: Path
     seconds: float
     path: object = None
+
+    def __repr__(self) -> str:
+        path = f", {len(self.path)} path models" if self.path is not None else ""
+        return f"StudyResult({self.study.name!r}, {len(self.runs)} models{path}, out={str(self.out)!r})"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the study's models as a table with their loss curves, and where its report is."""
+        report = escape(str(self.out / "report.html"))
+        return (f"<p><b>{escape(self.study.title or self.study.name)}</b>: {len(self.runs)} models in "
+                f"{self.seconds:.1f} s; the report: <code>{report}</code></p>{card.table(self.runs)}")
 
 
 def run_study(study: Study, out=None, progress: bool = True, rerun: str = "") -> StudyResult:

@@ -34,6 +34,9 @@ class SweepResult:
     trained: int  # models trained by this call (the rest were found finished on disk)
     grid: Grid = None
 
+    def __repr__(self) -> str:
+        return f"SweepResult({len(self.frame)} models, {self.trained} trained now, out={str(self.out)!r})"
+
 
 def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", address=None, progress=True,
              report=True, rerun="", title="Regularization path", variant=None, page=None) -> SweepResult:
