@@ -232,6 +232,11 @@ def test_a_sweep_writes_a_page_that_needs_no_server(page, tmp_path):
     history = reglab.load_sweep(tmp_path / "grid", per="epoch")
     row = history[(history["index"] == frame.loc["l2(0.001) seed 0", "index"]) & (history["epoch"] == 10)]
     assert page.locator("#r-val_data_loss").text_content() == f"{row['val_data_loss'].iloc[0]:.4g}"
+    asked.clear()
+    page.set_content(result._repr_html_())  # in a notebook the sweep shows the same page inline
+    inner = page.frames[1]
+    inner.wait_for_function(f"({CURRENT})() !== null")
+    assert inner.locator("#r-name").text_content() in frame.index and asked == []  # nothing fetched
 
 
 def test_a_saved_sweep_with_axes_offers_every_value_of_each_axis_and_every_seed(page, tmp_path):

@@ -7,6 +7,7 @@ import json
 import time
 from contextlib import closing
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from ..output.folders import write_atomic, written
@@ -36,6 +37,15 @@ class SweepResult:
 
     def __repr__(self) -> str:
         return f"SweepResult({len(self.frame)} models, {self.trained} trained now, out={str(self.out)!r})"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the sweep's explorer page inline (the self-contained ``explorer.html`` its report wrote,
+        nothing fetched), or a line where it has none."""
+        page = Path(self.out) / "explorer.html"
+        if not page.is_file():
+            return f"<p>{escape(repr(self))}</p>"
+        return (f"<iframe srcdoc=\"{escape(page.read_text(), quote=True)}\" style=\"width:100%;height:760px;"
+                f"border:1px solid #ccc\" title=\"{escape(str(self.out))}\"></iframe>")
 
 
 def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", address=None, progress=True,

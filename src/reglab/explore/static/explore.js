@@ -123,7 +123,9 @@ function toHash() {
   params.set("lam", state.lam);
   params.set("seed", state.seed);
   params.set("epoch", state.epoch);
-  history.replaceState(null, "", "#" + params.toString());
+  try {
+    history.replaceState(null, "", "#" + params.toString());
+  } catch (err) {}  // a page inline in a notebook (an iframe's srcdoc) has no address of its own to keep
 }
 
 // ---- training requests -------------------------------------------------------------------------------------------
