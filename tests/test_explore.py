@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import reglab
@@ -237,6 +238,11 @@ def test_a_sweep_writes_a_page_that_needs_no_server(page, tmp_path):
     inner = page.frames[1]
     inner.wait_for_function(f"({CURRENT})() !== null")
     assert inner.locator("#r-name").text_content() in frame.index and asked == []  # nothing fetched
+    loaded = reglab.load_sweep(tmp_path / "grid")
+    page.set_content(loaded._repr_html_())  # so does the table reglab.load_sweep reads, above its rows
+    page.frames[1].wait_for_function(f"({CURRENT})() !== null")
+    assert page.locator("table.dataframe tbody tr").count() == len(loaded) and asked == []
+    assert type(loaded.iloc[:2]) is pd.DataFrame and loaded.equals(result.frame)  # what is made of it is plain
 
 
 def test_a_saved_sweep_with_axes_offers_every_value_of_each_axis_and_every_seed(page, tmp_path):

@@ -16,14 +16,16 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    """``reglab.plot`` on first use: matplotlib's import (about half a second) is not paid by a command that trains
-    before it draws, nor by a process that never draws."""
-    if name == "plot":
-        return importlib.import_module(".plot", __name__)
+    """``reglab.plot`` and ``reglab.explore`` (``explore(data, **settings)``: the page as a notebook widget) on
+    first use: matplotlib's import (about half a second) is not paid by a command that trains before it draws, nor
+    by a process that never draws."""
+    if name in ("plot", "explore"):
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'reglab' has no attribute {name!r}")
 
 
 load_run = Run.load
 
-__all__ = ["fit", "compare", "run_study", "sweep", "load", "load_sweep", "load_run", "data", "plot", "ModelConfig",
-           "Run", "ReglabError", "Regularizer", "l1", "l2", "l1_l2", "group_lasso", "EarlyStopping", "__version__"]
+__all__ = ["fit", "compare", "run_study", "sweep", "load", "load_sweep", "load_run", "data", "plot", "explore",
+           "ModelConfig", "Run", "ReglabError", "Regularizer", "l1", "l2", "l1_l2", "group_lasso", "EarlyStopping",
+           "__version__"]

@@ -78,6 +78,13 @@ def check(values: dict) -> dict:
     return out
 
 
+def described() -> dict:
+    """What the page builds its controls from (``/api/controls``): each control's default, kind and what it
+    allows, the regularizer kinds, the generated data sets and their noise, the budget."""
+    return {"controls": {name: {"default": d, "kind": k, "allowed": a} for name, (d, k, a) in CONTROLS.items()},
+            "regularizers": regularizers(), "generated": GENERATED, "noise": default_noise(), "budget": BUDGET}
+
+
 def regularizers() -> dict:
     """What the page shows of each kind: its label, its help, the strength it starts at, its scale (a strength is
     kept when the page switches to a kind of the same scale), whether its path is drawn on a log axis and whether

@@ -50,12 +50,13 @@ def load_data(controls, csv) -> datasets.Dataset:
     return datasets.load(name)
 
 
-def prepare(body) -> tuple:
-    """(plan, split, plane, scene message) of a request's JSON body; ReglabError for anything bad."""
+def prepare(body, own=None) -> tuple:
+    """(plan, split, plane, scene message) of a request's JSON body; ReglabError for anything bad. ``own``: a
+    Dataset the caller holds (the widget's), trained on where the controls name a file of the user's (csv)."""
     if not isinstance(body, dict) or set(body) - {"controls", "csv"}:
         raise ReglabError("request", str(body)[:60], 'a JSON object {"controls": {...}, "csv": {...}}')
     controls = table.check(body.get("controls", {}))
-    dataset = load_data(controls, body.get("csv"))
+    dataset = own if own is not None and controls["data"] == "csv" else load_data(controls, body.get("csv"))
     standardize = table.standardized(controls)
     split = datasets.split(dataset, controls["validation_split"], standardize=standardize)
     if len(set(split.y_train.tolist())) < dataset.n_classes:
@@ -107,8 +108,8 @@ async def train(request: Request) -> Response:
 
 def trained(the_plan, split, plane, cancel=None, on_epochs=None):
     """Train the plan's models through the runner (snapshots kept, boundaries measured on a 2-input plane) and
-    yield each one's message (payload.model) as it finishes; setting ``cancel`` stops the models (those running at
-    their chunk's end); ``on_epochs(job, epochs, cancelled=False)`` hears of their epochs as they go."""
+    yield each one's Run and message (payload.model) as it finishes; setting ``cancel`` stops the models (those
+    running at their chunk's end); ``on_epochs(job, epochs, cancelled=False)`` hears of their epochs as they go."""
     from ..studies.training import train as train_models
 
     named = [(name, config) for name, _, _, config in the_plan.models]
@@ -116,7 +117,7 @@ def trained(the_plan, split, plane, cancel=None, on_epochs=None):
     for i, run in train_models(named, split, window=window, snapshots=payload.SNAPSHOTS, cancel=cancel,
                                on_epochs=on_epochs):
         _, strength, seed, _ = the_plan.models[i]
-        yield payload.model(i, strength, seed, run, plane, len(split.y_val))
+        yield run, payload.model(i, strength, seed, run, plane, len(split.y_val))
 
 
 async def _stream(the_plan, split, plane, scene):
@@ -134,7 +135,7 @@ async def _stream(the_plan, split, plane, scene):
 
     def work():
         try:
-            for message in trained(the_plan, split, plane, cancel, on_epochs):
+            for _, message in trained(the_plan, split, plane, cancel, on_epochs):
                 loop.call_soon_threadsafe(queue.put_nowait, _line(message))
                 if cancel.is_set():
                     break
@@ -161,10 +162,7 @@ def _bad(err: ReglabError) -> Response:
 
 
 async def control_table(request: Request) -> Response:
-    return JSONResponse({"controls": {name: {"default": d, "kind": k, "allowed": a}
-                                      for name, (d, k, a) in table.CONTROLS.items()},
-                         "regularizers": table.regularizers(), "generated": table.GENERATED,
-                         "noise": table.default_noise(), "budget": table.BUDGET})
+    return JSONResponse(table.described())
 
 
 async def static(request: Request) -> Response:

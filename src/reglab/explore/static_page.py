@@ -80,7 +80,7 @@ def study_data(body=None) -> dict:
     from .server import prepare, trained
 
     the_plan, split, plane, scene = prepare(body or {})
-    messages = [scene, *trained(the_plan, split, plane)]
+    messages = [scene, *(message for _, message in trained(the_plan, split, plane))]
     return {"title": "reglab explore: the lecture's study", "families": [{"family": scene["controls"]["regularizer"],
                                                                            "messages": messages}]}
 
@@ -92,13 +92,23 @@ def sweep_page(folder, split=None) -> str:
 
 def html(page_data: dict) -> str:
     """One HTML file: the page, its style and script inlined, and ``page_data`` for the script to draw."""
+    blob = json.dumps(page_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    return _inlined(f"window.REGLAB_STATIC = {blob};", page_data["title"])
+
+
+def widget_page() -> str:
+    """The page as the notebook's widget holds it: its requests go to the kernel (``window.REGLAB_WIDGET``)."""
+    return _inlined("window.REGLAB_WIDGET = true;", "reglab explore")
+
+
+def _inlined(prelude: str, title: str) -> str:
+    """The page with its style and script inlined, ``prelude`` run before the script."""
     page = (STATIC / "index.html").read_text()
     style, script = (STATIC / "explore.css").read_text(), (STATIC / "explore.js").read_text()
-    blob = json.dumps(page_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     page = page.replace('<link rel="stylesheet" href="explore.css">', f"<style>{style}</style>")
     page = page.replace('<script src="explore.js"></script>',
-                        f"<script>window.REGLAB_STATIC = {blob};</script>\n<script>{script}</script>")
-    page = page.replace("<title>reglab explore</title>", f"<title>{escape(page_data['title'])}</title>")
+                        f"<script>{prelude}</script>\n<script>{script}</script>")
+    page = page.replace("<title>reglab explore</title>", f"<title>{escape(title)}</title>")
     return page.replace("<!doctype html>", f"<!doctype html>\n{MARK}", 1)
 
 

@@ -1,7 +1,10 @@
 """How runs show themselves in a notebook, with NumPy alone: a run as a card (its network as Keras's summary, its
-final figures, its loss curves as a small SVG), several runs as a table with a curve each; and as one plain line."""
+final figures, its loss curves as a small SVG), several runs as a table with a curve each, a sweep as its explorer
+page; and as one plain line."""
 
+from functools import cache
 from html import escape
+from pathlib import Path
 
 import numpy as np
 
@@ -70,6 +73,35 @@ def table(runs) -> str:
         body += (f"<tr><td><b>{escape(run.name)}</b></td>{cells}<td>{run.kernel_fractions()['zeros']:.1%}</td>"
                  f"<td>{curves(run, 160, 48)}</td></tr>")
     return f"<table class='reglab-runs'><thead><tr><th>model</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def page(path) -> str:
+    """A self-contained page reglab wrote (a sweep's ``explorer.html``) inline: an iframe holding its text, so
+    nothing is fetched."""
+    return (f'<iframe srcdoc="{escape(Path(path).read_text(), quote=True)}" style="width:100%;height:760px;'
+            f'border:1px solid #ccc" title="{escape(str(path))}"></iframe>')
+
+
+@cache
+def sweep_frame():
+    """The class of what ``reglab.load_sweep`` returns (pandas is imported when a sweep is read, not before)."""
+    import pandas as pd
+
+    class SweepFrame(pd.DataFrame):
+        """A sweep's per-model table that a notebook shows below the sweep's explorer page (``explorer.html``,
+        where its report wrote one); what is made from it (a selection, a sum) is a plain DataFrame."""
+
+        _metadata = ["folder"]
+
+        @property
+        def _constructor(self):
+            return pd.DataFrame
+
+        def _repr_html_(self):
+            explorer = Path(self.folder) / "explorer.html"
+            return (page(explorer) if explorer.is_file() else "") + (super()._repr_html_() or "")
+
+    return SweepFrame
 
 
 class Runs(list):

@@ -21,6 +21,7 @@ from ..output.folders import atomic_folder, leftovers, write_atomic
 from ..vocabulary.config import ModelConfig
 from ..vocabulary.errors import ReglabError
 from ..vocabulary.history import with_totals
+from . import card
 from .metrics import kernel_fractions
 from .run import Run
 
@@ -161,8 +162,14 @@ def _family(point, several_lrs) -> str:
 
 
 def load_sweep(path, per: str = "model"):
-    """``reglab.load_sweep(path)``: a sweep folder as a pandas DataFrame (see ``SweepStore.frame``); needs no JAX."""
-    return SweepStore(path).frame(per)
+    """``reglab.load_sweep(path)``: a sweep folder as a pandas DataFrame (see ``SweepStore.frame``); needs no JAX.
+    Per model, a notebook shows it below the sweep's explorer page (``card.sweep_frame``)."""
+    frame = SweepStore(path).frame(per)
+    if per != "model":
+        return frame
+    shown = card.sweep_frame()(frame)
+    shown.folder = str(path)
+    return shown
 
 
 def load(path, per: str = "model"):

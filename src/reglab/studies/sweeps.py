@@ -13,7 +13,7 @@ from pathlib import Path
 from ..output.folders import write_atomic, written
 from ..output.locks import claim
 from ..output.progress import progress_bar
-from ..results import SweepStore, boundary
+from ..results import SweepStore, boundary, card
 from ..results.store import model_row
 from ..vocabulary import checks
 from ..vocabulary.errors import ReglabError
@@ -41,11 +41,8 @@ class SweepResult:
     def _repr_html_(self) -> str:
         """In a notebook: the sweep's explorer page inline (the self-contained ``explorer.html`` its report wrote,
         nothing fetched), or a line where it has none."""
-        page = Path(self.out) / "explorer.html"
-        if not page.is_file():
-            return f"<p>{escape(repr(self))}</p>"
-        return (f"<iframe srcdoc=\"{escape(page.read_text(), quote=True)}\" style=\"width:100%;height:760px;"
-                f"border:1px solid #ccc\" title=\"{escape(str(self.out))}\"></iframe>")
+        explorer = Path(self.out) / "explorer.html"
+        return card.page(explorer) if explorer.is_file() else f"<p>{escape(repr(self))}</p>"
 
 
 def run_grid(split, base, grid, out=None, chunk_size=None, executor="auto", address=None, progress=True,

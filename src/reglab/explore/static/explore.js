@@ -19,6 +19,32 @@ const state = {table: null, controls: {}, csv: null, scene: null, models: [], la
 const timings = {firstSurface: null, firstModel: null, lastModel: null, requestStart: null, redraws: []};
 window.reglab = {state, timings};
 
+// In a notebook the page lives in the widget's iframe and its kernel trains: requests and answers travel as
+// messages through the widget (reglab/explore/widget.py, static/widget.js) instead of HTTP.
+const kernel = window.REGLAB_WIDGET ? widgetBridge() : null;
+
+function widgetBridge() {
+  const waiting = {table: null, lines: null};
+  window.addEventListener("message", (event) => {
+    const m = event.data;
+    if (!m || !m.reglab) return;
+    if (m.reglab === "table" && waiting.table) waiting.table(m.table);
+    else if (m.reglab === "line" && waiting.lines) waiting.lines(m.message);
+    else if (m.reglab === "apply") apply(m.controls);
+  });
+  return {
+    table: () => new Promise((resolve) => { waiting.table = resolve; parent.postMessage({reglab: "controls"}, "*"); }),
+    train: (body, lines) => { waiting.lines = lines; parent.postMessage({reglab: "train", body}, "*"); },
+    view: (view) => parent.postMessage({reglab: "view", view}, "*"),
+  };
+}
+
+function apply(controls) {  // controls set from Python: shown, and trained unless they are what the page shows
+  if (JSON.stringify(controls) === JSON.stringify(state.controls)) return;
+  showControls(controls);
+  start(controls);
+}
+
 const $ = (id) => document.getElementById(id);
 
 function b64(text, Type) {
@@ -123,6 +149,7 @@ function toHash() {
   params.set("lam", state.lam);
   params.set("seed", state.seed);
   params.set("epoch", state.epoch);
+  if (kernel) kernel.view({lam: state.lam, seed: state.seed, epoch: state.epoch});
   try {
     history.replaceState(null, "", "#" + params.toString());
   } catch (err) {}  // a page inline in a notebook (an iframe's srcdoc) has no address of its own to keep
@@ -145,6 +172,11 @@ async function start(values, keep) {
   status("training…", false);
   const body = {controls: values};
   if (values.data === "csv" && state.csv) body.csv = state.csv;
+  if (kernel) {  // the kernel answers with the same messages the server streams, an error as one of them
+    state.controls = values;
+    kernel.train(body, (message) => { if (state.busy === busy) receive(message, keep); });
+    return;
+  }
   let response;
   try {
     response = await fetch("api/train", {method: "POST", body: JSON.stringify(body), signal: busy.signal,
@@ -713,9 +745,15 @@ function staticPage(data) {
 
 async function main() {
   if (window.REGLAB_STATIC) { staticPage(window.REGLAB_STATIC); return; }
-  state.table = await (await fetch("api/controls")).json();
+  state.table = kernel ? await kernel.table() : await (await fetch("api/controls")).json();
   buildControls(state.table);
   sliders();
+  if (kernel) {  // the widget's controls are the kernel's; its own data stand where a CSV file would
+    if (state.table.own) state.csv = {name: state.table.own};
+    showControls(state.table.current);
+    start(state.table.current);
+    return;
+  }
   const {values, lam, epoch, seed} = fromHash();
   showControls(values);
   if (values.data === "csv") { status("choose a CSV file to train on", false); return; }
