@@ -52,8 +52,8 @@ class Explorer(anywidget.AnyWidget):
     def selected(self):
         with self._lock:
             plan, runs = self._plan, dict(self._runs)
-        if plan is None or "lam" not in self.view:
-            return None
+        if plan is None or not 0 <= self.view.get("lam", -1) < len(plan.strengths):
+            return None  # nothing trained yet, or the page's slider still on the path before
         strength = plan.strengths[self.view["lam"]]
         return next((runs.get(i) for i, (_, s, seed, _) in enumerate(plan.models)
                      if s == strength and seed == self.view.get("seed", 0)), None)

@@ -40,7 +40,7 @@ function widgetBridge() {
 }
 
 function apply(controls) {  // controls set from Python: shown, and trained unless they are what the page shows
-  if (JSON.stringify(controls) === JSON.stringify(state.controls)) return;
+  if (Object.keys(controls).every((name) => controls[name] === state.controls[name])) return;
   showControls(controls);
   start(controls);
 }
