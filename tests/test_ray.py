@@ -83,11 +83,11 @@ def _busy_workers():
     return busy
 
 
-def _wait_for_the_end_of_earlier_runtimes(home, seconds=60):
+def _wait_for_the_end_of_earlier_runtimes(home, seconds=60, quiet=3.0):
     """Until no Ray process of an earlier test (one whose command line names ``home``, its temporary folder, or a
-    cluster's head, ``gcs_server``, which ``address="auto"`` finds by its process) is left: Ray stops a runtime's
-    processes after its call returns."""
-    deadline = time.time() + seconds
+    cluster's head, ``gcs_server``, which ``address="auto"`` finds by its process) has been seen for ``quiet``
+    seconds: Ray stops a runtime's processes after its call returns, one after another."""
+    deadline, clear_since = time.time() + seconds, None
     while time.time() < deadline:
         left = []
         for entry in os.scandir("/proc"):
@@ -97,7 +97,11 @@ def _wait_for_the_end_of_earlier_runtimes(home, seconds=60):
                     left.append(line[:120].replace(b"\0", b" ").decode(errors="replace"))
             except OSError:  # gone meanwhile
                 pass
-        if not left:
+        if left:
+            clear_since = None
+        elif clear_since is None:
+            clear_since = time.time()
+        elif time.time() - clear_since >= quiet:
             return
         time.sleep(0.2)
     raise AssertionError(f"Ray processes of earlier tests still run after {seconds} s: {left}")
@@ -168,6 +172,7 @@ def test_an_address_where_no_cluster_answers_is_one_line_soon_and_writes_nothing
     _wait_for_the_end_of_earlier_runtimes(ray_home)  # "auto" would find one still shutting down, by its processes
     began = time.perf_counter()
     alone = {**os.environ, "RAY_TMPDIR": tempfile.mkdtemp(dir=ray_home)}  # nor in a folder of its own
+    alone.pop("RAY_ADDRESS", None)  # nor by an address an earlier runtime left in the environment
     done = subprocess.run([sys.executable, "-m", "reglab", "sweep", "seed", "--epochs", "2", "--out",
                            str(tmp_path / "s"), "--executor", "ray", "--address", address], capture_output=True,
                           text=True, timeout=120, env=alone)

@@ -54,8 +54,19 @@ def lab(tmp_path):
 
 
 def run_cell(page, i):
-    page.locator(".jp-Cell").nth(i).locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
+    """Run cell ``i`` as a person does (click it, Shift+Enter), again until its prompt shows it ran or runs: a
+    keystroke before the notebook is ready is lost."""
+    cell = page.locator(".jp-Cell").nth(i)
+    before = cell.locator(".jp-InputPrompt").inner_text()
+    for _ in range(20):
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        end = time.time() + 5
+        while time.time() < end:
+            if cell.locator(".jp-InputPrompt").inner_text() != before:
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"cell {i} did not run: its prompt stayed {before!r}")
 
 
 def output(page, i, wanted, timeout=120):
@@ -70,8 +81,8 @@ def output(page, i, wanted, timeout=120):
     raise AssertionError(f"cell {i}: {area.all_inner_texts()}")
 
 
-def widget_page(page, timeout=120):
-    """The widget's page (its iframe) once its script runs."""
+def widget_page(page, timeout=300):
+    """The widget's page (its iframe) once its script runs (a first kernel imports JAX and compiles)."""
     end = time.time() + timeout
     while time.time() < end:
         for frame in page.frames:
@@ -81,7 +92,8 @@ def widget_page(page, timeout=120):
             except Exception:  # noqa: BLE001  (a frame still loading)
                 pass
         time.sleep(0.2)
-    raise AssertionError("the widget's page did not start")
+    shown = page.locator(".jp-Cell").first.locator(".jp-OutputArea").all_inner_texts()
+    raise AssertionError(f"the widget's page did not start; the cell shows {shown}")
 
 
 def test_the_widget_trains_in_the_kernel_and_the_kernel_reads_its_sliders_and_sets_its_controls(lab, page):
