@@ -5,9 +5,11 @@ Python retrain and the page shows them."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -31,11 +33,16 @@ def lab(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     token = os.urandom(16).hex()
-    env = {**os.environ, **{f"JUPYTER_{k}_DIR": str(tmp_path / f".{k.lower()}") for k in ("CONFIG", "DATA", "RUNTIME")}}
+    runtime = tempfile.mkdtemp(prefix="jr-")  # short: the kernel's Unix sockets live here (at most 107 characters)
+    env = {**os.environ, **{f"JUPYTER_{k}_DIR": str(tmp_path / f".{k.lower()}") for k in ("CONFIG", "DATA")},
+           "JUPYTER_RUNTIME_DIR": runtime}
     log = open(tmp_path / "lab.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-                               "--LabApp.news_url=", "--allow-root"],  # CI runs as root
+                               "--LabApp.news_url=", "--allow-root",  # CI runs as root
+                               # a kernel's ports over Unix sockets: TCP ports chosen by two kernels starting at once
+                               # (another test's) can cross, and a cell's request then never reaches this kernel
+                               "--KernelManager.transport=ipc"],
                               env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -51,6 +58,7 @@ def lab(tmp_path):
         server.terminate()
         server.wait(30)
         log.close()
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def run_cell(page, i):
@@ -96,6 +104,7 @@ def widget_page(page, timeout=300):
     raise AssertionError(f"the widget's page did not start; the cell shows {shown}")
 
 
+@pytest.mark.xdist_group("jupyter")  # one Jupyter kernel at a time (see tests/test_notebook.py)
 def test_the_widget_trains_in_the_kernel_and_the_kernel_reads_its_sliders_and_sets_its_controls(lab, page):
     url, token = lab
     page.goto(f"{url}/lab/tree/w.ipynb?token={token}")
