@@ -9,6 +9,7 @@ on loopback in a temporary folder (its own token) and stops it at the end.
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -71,7 +72,8 @@ def main():
             page.goto(url)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             prompt = page.locator(".jp-Cell .jp-InputPrompt").first
-            while prompt.inner_text() == "[ ]:":  # a keystroke before the notebook is ready is lost: again
+            # a keystroke before the notebook is ready is lost, and an empty prompt is one still drawn: again
+            while not re.fullmatch(r"\[(\*|\d+)\]:", prompt.inner_text().strip()):
                 page.locator(".jp-Cell .jp-InputArea-editor").first.click()
                 page.keyboard.press("Shift+Enter")
                 time.sleep(1)

@@ -5,6 +5,7 @@ Python retrain and the page shows them."""
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -62,8 +63,9 @@ def lab(tmp_path):
 
 
 def run_cell(page, i):
-    """Run cell ``i`` as a person does (click it, Shift+Enter), again until its prompt shows it ran or runs: a
-    keystroke before the notebook is ready is lost."""
+    """Run cell ``i`` as a person does (click it, Shift+Enter), again until its prompt shows it ran or runs
+    (``[*]:`` or a new ``[n]:``): a keystroke before the notebook is ready is lost, and a prompt that changes
+    from nothing to ``[ ]:`` is the notebook still drawing itself."""
     cell = page.locator(".jp-Cell").nth(i)
     before = cell.locator(".jp-InputPrompt").inner_text()
     for _ in range(20):
@@ -71,7 +73,8 @@ def run_cell(page, i):
         page.keyboard.press("Shift+Enter")
         end = time.time() + 5
         while time.time() < end:
-            if cell.locator(".jp-InputPrompt").inner_text() != before:
+            prompt = cell.locator(".jp-InputPrompt").inner_text()
+            if prompt != before and re.fullmatch(r"\[(\*|\d+)\]:", prompt.strip()):
                 return
             time.sleep(0.1)
     raise AssertionError(f"cell {i} did not run: its prompt stayed {before!r}")
