@@ -103,8 +103,9 @@ def widget_page(page, timeout=300):
             except Exception:  # noqa: BLE001  (a frame still loading)
                 pass
         time.sleep(0.2)
-    shown = page.locator(".jp-Cell").first.locator(".jp-OutputArea").all_inner_texts()
-    raise AssertionError(f"the widget's page did not start; the cell shows {shown}")
+    cell = page.locator(".jp-Cell").first
+    shown, prompt = cell.locator(".jp-OutputArea").all_inner_texts(), cell.locator(".jp-InputPrompt").inner_text()
+    raise AssertionError(f"the widget's page did not start; the cell's prompt reads {prompt!r}, it shows {shown}")
 
 
 @pytest.mark.xdist_group("jupyter")  # one Jupyter kernel at a time (see tests/test_notebook.py)
