@@ -11,9 +11,7 @@ import reglab
 from reglab.studies import spec
 
 LECTURE = Path(__file__).parents[1] / "docs" / "lecture.ipynb"
-# a kernel is a process of its own; one Jupyter kernel at a time (with test_widget's): a lab's kernel that started
-# beside this one at times never answered its first cell
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("jupyter")]
+pytestmark = pytest.mark.slow  # a kernel is a process of its own
 
 
 def test_the_stored_notebook_shows_every_cells_output():

@@ -108,7 +108,6 @@ def widget_page(page, timeout=300):
     raise AssertionError(f"the widget's page did not start; the cell's prompt reads {prompt!r}, it shows {shown}")
 
 
-@pytest.mark.xdist_group("jupyter")  # one Jupyter kernel at a time (see tests/test_notebook.py)
 def test_the_widget_trains_in_the_kernel_and_the_kernel_reads_its_sliders_and_sets_its_controls(lab, page):
     url, token = lab
     page.goto(f"{url}/lab/tree/w.ipynb?token={token}")
