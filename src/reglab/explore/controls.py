@@ -96,7 +96,7 @@ def regularizers() -> dict:
 def log_scale(regularizer: str) -> bool:
     """Whether the page draws a path of this kind on a log axis (penalty factors, norms; not rates, patiences)."""
     axis = kinds.AXES.get(kinds.get(regularizer).axis)
-    return bool(axis) and axis.log and not axis.whole
+    return bool(axis) and axis.drawn_log
 
 
 def standardized(controls: dict) -> bool:

@@ -45,15 +45,15 @@ def _band(ax, part, column, color, label):
 
 def strength_word(kind) -> str:
     """What a kind's strength is called on an axis: λ, or the name of its scale (rate, norm, patience)."""
-    axis = kinds.get(kind).axis
-    return "λ" if axis in ("lambdas", None) else axis.removesuffix("s")
+    axis = kinds.AXES.get(kinds.get(kind).axis)
+    return axis.word if axis else "λ"
 
 
 def _x_axis(ax, kind, strengths):
     kind = kinds.get(kind)
-    axis = kinds.AXES[kind.axis] if kind.axis else None
-    if axis and (not axis.log or axis.whole):  # rates and patiences: a plain axis
-        ax.set_xlabel(f"{kind.label}: {axis.name.removesuffix('s')}")
+    axis = kinds.AXES.get(kind.axis)
+    if axis and not axis.drawn_log:  # rates and patiences: a plain axis
+        ax.set_xlabel(f"{kind.label}: {axis.word}")
         return
     positive = strengths[strengths > 0]
     if len(positive) == len(strengths):
@@ -64,7 +64,7 @@ def _x_axis(ax, kind, strengths):
         ax.set_xscale("symlog", linthresh=positive.min())
     keras = "λ (Keras scaling: l1(λ)·Σ|w|, l2(λ)·Σw²)"
     ax.set_xlabel("λ (l1 = l1_ratio·λ, l2 = (1 − l1_ratio)·λ)" if kind.ratio else
-                  f"{kind.label}: {axis.name.removesuffix('s')}" if axis and axis.name != "lambdas" else keras)
+                  f"{kind.label}: {axis.word}" if axis and axis.name != "lambdas" else keras)
 
 
 def _mark_diverged(ax, part):

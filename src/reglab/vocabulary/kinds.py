@@ -35,6 +35,17 @@ class Axis:
     high: float = float("inf")
     whole: bool = False
 
+    @property
+    def word(self) -> str:
+        """What one strength of this scale is called: λ, rate, norm, patience."""
+        return "λ" if self.name == "lambdas" else self.name.removesuffix("s")
+
+    @property
+    def drawn_log(self) -> bool:
+        """Whether a path over this scale is drawn on a log axis: penalty factors and norms, not rates (steps of a
+        fixed size) or patiences (whole numbers)."""
+        return self.log and not self.whole
+
     def around(self, strength: float, points: int) -> list[float]:
         """``points`` strengths centred on ``strength`` (fewer where they collide): log-spaced over a factor of
         10^1.5 either side; a rate in steps of ``step``; a whole number in steps of sqrt 2, rounded."""
